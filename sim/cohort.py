@@ -1,0 +1,210 @@
+"""Virtual cohort: candidates drawn from covariate distributions, their pre-study relapse history, and eligibility screening."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import gammaincinv, ndtri
+
+from .disease import attack_steps, dist_from_uniform, report_edss
+from .scenario import YEAR_DAYS, Criterion, Scenario
+from .streams import patient_rng
+
+# Layout of each candidate's block of uniforms from its "covariates" stream. Never reorder:
+# the layout is fixed so that a covariate keeps its draw whatever else the scenario changes.
+SLOT = {name: i for i, name in enumerate((
+    "sex", "age", "height", "weight", "anc", "alc", "other", "platelets", "lvef", "edss",
+    "aqp4", "frailty", "relapse_threshold", "infection_threshold",
+    "screen_wbc", "screen_anc", "screen_alc", "screen_platelets",
+))}
+ETA_BASE = 18      # 12 standard-normal IIV slots
+N_ETA = 12
+ETA = {"mitoxantrone_cl": 0, "mitoxantrone_anc_slope": 1, "marrow_mtt": 2, "lvef_decline": 3}
+COND_BASE = 30     # 16 condition slots (conditions taken in sorted name order)
+N_COND = 16
+HIST_BASE = 64     # per pre-study attack: gap, severe, size, residual
+HIST_MAX = 64
+BLOCK = HIST_BASE + 4 * HIST_MAX
+
+
+@dataclass
+class Candidates:
+    """Arrays over a batch of candidates (true values, observed screening values, history)."""
+
+    key: np.ndarray
+    cov: dict[str, np.ndarray]
+    hist_days: np.ndarray        # (n, HIST_MAX), NaN where no attack; negative days before baseline
+    hist_acute: np.ndarray
+    hist_residual: np.ndarray
+
+
+@dataclass
+class Cohort:
+    """The enrolled patients: covariate columns, pre-study attacks, and the screening log."""
+
+    key: np.ndarray
+    cov: dict[str, np.ndarray]
+    hist_days: np.ndarray
+    hist_acute: np.ndarray
+    hist_residual: np.ndarray
+    screened: int
+    failed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.key)
+
+    def take(self, idx: np.ndarray | slice) -> "Cohort":
+        """A sub-cohort (for chunks): same screening log, rows idx."""
+        return Cohort(self.key[idx], {k: v[idx] for k, v in self.cov.items()}, self.hist_days[idx],
+                      self.hist_acute[idx], self.hist_residual[idx], self.screened, self.failed)
+
+
+def bsa_mosteller(height_cm: np.ndarray, weight_kg: np.ndarray) -> np.ndarray:
+    """Body surface area (m2), Mosteller 1987: sqrt(height_cm * weight_kg / 3600)."""
+    return np.sqrt(np.asarray(height_cm) * np.asarray(weight_kg) / 3600.0)
+
+
+def draw_uniforms(seed: int, replicate: int, keys: np.ndarray) -> np.ndarray:
+    """Each candidate's fixed block of uniforms, from its own covariates stream."""
+    out = np.empty((len(keys), BLOCK))
+    for row, k in enumerate(keys):
+        out[row] = patient_rng(seed, replicate, int(k), "covariates").random(BLOCK)
+    return out
+
+
+def draw_candidates(scn: Scenario, keys: np.ndarray) -> Candidates:
+    """Draw covariates, latent relapse rate and pre-study history for candidates `keys`."""
+    c, dis = scn.cohort, scn.disease
+    U = draw_uniforms(scn.run.seed, scn.run.replicate, keys)
+    u = lambda name: U[:, SLOT[name]]  # noqa: E731
+    n = len(keys)
+    female = u("sex") < c.female_fraction
+    cov: dict[str, np.ndarray] = {"sex_female": female.astype(float)}
+    cov["age_years"] = dist_from_uniform(u("age"), c.age_years)
+    cov["height_cm"] = np.where(female, dist_from_uniform(u("height"), c.height_cm_female),
+                                dist_from_uniform(u("height"), c.height_cm_male))
+    cov["weight_kg"] = np.where(female, dist_from_uniform(u("weight"), c.weight_kg_female),
+                                dist_from_uniform(u("weight"), c.weight_kg_male))
+    cov["bsa_m2"] = bsa_mosteller(cov["height_cm"], cov["weight_kg"])
+    anc = dist_from_uniform(u("anc"), c.anc_10e9_per_l)
+    alc = dist_from_uniform(u("alc"), c.alc_10e9_per_l)
+    other = dist_from_uniform(u("other"), c.other_wbc_10e9_per_l)
+    cov["true_anc_10e9_per_l"], cov["true_alc_10e9_per_l"], cov["true_other_10e9_per_l"] = anc, alc, other
+    plt = dist_from_uniform(u("platelets"), c.platelets_10e9_per_l)
+    labs = scn.physiology.labs
+    noise = lambda slot: np.exp(labs.cv * ndtri(u(slot)))  # noqa: E731
+    rnd = lambda x: np.round(x, labs.decimals)  # noqa: E731
+    cov["wbc_10e9_per_l"] = rnd((anc + alc + other) * noise("screen_wbc"))
+    cov["anc_10e9_per_l"] = rnd(anc * noise("screen_anc"))
+    cov["alc_10e9_per_l"] = rnd(alc * noise("screen_alc"))
+    cov["platelets_10e9_per_l"] = np.round(plt * noise("screen_platelets"), 0)
+    cov["lvef_percent"] = np.round(dist_from_uniform(u("lvef"), c.lvef_percent), 1)
+    cov["aqp4_positive"] = (u("aqp4") < c.aqp4_positive_fraction).astype(float)
+    for j, name in enumerate(sorted(c.conditions)[:N_COND]):
+        cov[name] = (U[:, COND_BASE + j] < c.conditions[name]).astype(float)
+    for name, j in ETA.items():
+        cov[f"eta_{name}"] = ndtri(U[:, ETA_BASE + j])
+    # latent untreated relapse rate: mu * Gamma(shape 1/k, scale k)
+    k = dis.frailty_k
+    frail = k * gammaincinv(1.0 / k, u("frailty")) if k > 0 else np.ones(n)
+    cov["untreated_arr"] = dis.untreated_arr * frail
+    cov["relapse_threshold"] = -np.log1p(-u("relapse_threshold"))
+    cov["infection_threshold"] = -np.log1p(-u("infection_threshold"))
+    # pre-study history: the same process (with the attack gap) from -history_days to 0
+    H = U[:, HIST_BASE:].reshape(n, HIST_MAX, 4)
+    gaps = -np.log1p(-H[:, :, 0])
+    rate_day = cov["untreated_arr"] / YEAR_DAYS
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = -c.history_days + np.cumsum(gaps, axis=1) / rate_day[:, None] + dis.attack_gap_days * np.arange(HIST_MAX)
+    t = np.where(t < 0, t, np.nan)
+    acute, residual = attack_steps(H[:, :, 1], H[:, :, 2], H[:, :, 3], dis.edss)
+    acute, residual = np.where(np.isnan(t), 0.0, acute), np.where(np.isnan(t), 0.0, residual)
+    chronic = dist_from_uniform(u("edss"), c.edss_chronic)
+    with np.errstate(invalid="ignore"):
+        decay = np.where(np.isnan(t), 0.0, np.exp(np.nan_to_num(t) / dis.edss.recovery_days))
+    cov["edss_continuous"] = np.clip(chronic + (residual + (acute - residual) * decay).sum(axis=1), 0, 10)
+    cov["edss_chronic"] = chronic
+    cov["edss"] = np.array([report_edss(x) for x in cov["edss_continuous"]])
+    return Candidates(np.asarray(keys), cov, t, acute, residual)
+
+
+def prior_relapses(hist_days: np.ndarray, window_days: float) -> np.ndarray:
+    """Number of pre-study attacks within window_days before baseline."""
+    return np.sum(hist_days >= -window_days, axis=1).astype(float)
+
+
+def evaluate(crit: Criterion, cand: Candidates) -> np.ndarray:
+    """Boolean array: does each candidate meet the criterion's condition."""
+    if crit.any_of is not None:
+        out = np.zeros(len(cand.key), bool)
+        for sub in crit.any_of:
+            out |= evaluate(sub, cand)
+        return out
+    if crit.covariate == "prior_relapses":
+        x = prior_relapses(cand.hist_days, crit.window_days)
+    else:
+        x = cand.cov[crit.covariate]
+    ok = np.ones(len(x), bool)
+    if crit.gt is not None:
+        ok &= x > crit.gt
+    if crit.ge is not None:
+        ok &= x >= crit.ge
+    if crit.lt is not None:
+        ok &= x < crit.lt
+    if crit.le is not None:
+        ok &= x <= crit.le
+    if crit.eq is not None:
+        ok &= x == crit.eq
+    return ok
+
+
+def screen(scn: Scenario, cand: Candidates) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Eligible mask and, per criterion, the mask of candidates who fail it (inclusion not met / exclusion met)."""
+    fails: dict[str, np.ndarray] = {}
+    for crit in scn.cohort.inclusion:
+        fails[f"inclusion: {crit.name}"] = ~evaluate(crit, cand)
+    for crit in scn.cohort.exclusion:
+        fails[f"exclusion: {crit.name}"] = evaluate(crit, cand)
+    eligible = np.ones(len(cand.key), bool)
+    for f in fails.values():
+        eligible &= ~f
+    return eligible, fails
+
+
+class CohortError(Exception):
+    """Screening could not enrol the requested number of patients."""
+
+
+def build_cohort(scn: Scenario) -> Cohort:
+    """Screen candidates 0, 1, 2, ... in order until run.patients are eligible; the log counts up to the last one enrolled."""
+    need = scn.run.patients
+    limit = need * scn.cohort.max_screened_per_enrolled
+    parts: list[Candidates] = []
+    masks: list[np.ndarray] = []
+    fail_parts: list[dict[str, np.ndarray]] = []
+    start, got, batch = 0, 0, max(64, 2 * need)
+    while got < need and start < limit:
+        keys = np.arange(start, min(start + batch, limit))
+        cand = draw_candidates(scn, keys)
+        ok, fails = screen(scn, cand)
+        parts.append(cand)
+        masks.append(ok)
+        fail_parts.append(fails)
+        got += int(ok.sum())
+        rate = max(got / (keys[-1] + 1), 1.0 / scn.cohort.max_screened_per_enrolled)
+        start = keys[-1] + 1
+        batch = int(min(max(64, math.ceil(1.2 * (need - got) / rate)), 200_000))
+    if got < need:
+        raise CohortError(f"cohort: only {got} of {need} patients eligible after screening {start} candidates "
+                          f"(cohort.max_screened_per_enrolled = {scn.cohort.max_screened_per_enrolled}); "
+                          "loosen the criteria or the covariate distributions")
+    ok = np.concatenate(masks)
+    last = int(np.flatnonzero(ok)[need - 1])
+    sel = np.flatnonzero(ok[: last + 1])
+    cat = lambda name: np.concatenate([getattr(p, name) for p in parts])  # noqa: E731
+    cov = {k: np.concatenate([p.cov[k] for p in parts])[sel] for k in parts[0].cov}
+    failed = {k: int(np.concatenate([f[k] for f in fail_parts])[: last + 1].sum()) for k in fail_parts[0]}
+    return Cohort(cat("key")[sel], cov, cat("hist_days")[sel], cat("hist_acute")[sel], cat("hist_residual")[sel],
+                  screened=last + 1, failed=failed)

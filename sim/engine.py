@@ -1,0 +1,299 @@
+"""The simpy wiring: per chunk of patients one Environment holding the patients' protocol processes and one physiology stepper.
+
+The stepper advances every patient's continuous state together (PK, marrow, hazards) at a fixed step. Protocol processes
+call `sync()` before reading state, so the state they see is always at their own time. Hazard events (relapse, infection)
+are timed by interpolating the cumulative-hazard crossing inside a step.
+"""
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from .cohort import Cohort
+from .disease import attack_steps, edss_at, report_edss
+from .physiology.hazards import HazardClock
+from .physiology.marrow import Friberg, Lymphocytes
+from .regimens import mitoxantrone
+from .scenario import YEAR_DAYS, Arm, Mitoxantrone, Scenario
+from .streams import PatientStreams, PURPOSES
+
+CLOCK_DAYS = 1.0   # how often the stepper process wakes in simpy time (it steps at run.step_days inside)
+
+
+@dataclass
+class ChunkResult:
+    """Records of one chunk: events and labs rows, and per-patient outcome columns."""
+
+    events: list[tuple] = field(default_factory=list)     # (patient, day, seq, type, details)
+    labs: list[tuple] = field(default_factory=list)       # (patient, day, seq, wbc, anc, alc, context)
+    patients: dict[str, list] = field(default_factory=dict)
+    tallies: list[tuple] = field(default_factory=list)    # (patient, kind, cause)
+
+
+class ChunkSim:
+    """A chunk of patients on one arm: state arrays over patients, event records, and the simpy environment."""
+
+    def __init__(self, scn: Scenario, arm: Arm, cohort: Cohort, first_id: int):
+        self.scn, self.arm, self.cohort = scn, arm, cohort
+        self.ids = np.arange(first_id, first_id + cohort.n)
+        n, dt = cohort.n, scn.run.step_days
+        self.n, self.dt = n, dt
+        self.end = float(scn.run.follow_up_days)
+        self.env = simpy.Environment()
+        self.t = 0.0
+        self._seq = 0
+        self.res = ChunkResult()
+        self._streams = {p: PatientStreams(scn.run.seed, scn.run.replicate, cohort.key, p) for p in PURPOSES}
+        cov = cohort.cov
+        # physiology
+        phys = scn.physiology
+        mtt = phys.marrow.mtt_hours / 24.0 * np.exp(_sd(phys.marrow.mtt_cv) * cov["eta_marrow_mtt"])
+        self.marrow = Friberg(cov["true_anc_10e9_per_l"], mtt, phys.marrow.gamma, dt)
+        self.lymph = Lymphocytes(cov["true_alc_10e9_per_l"], phys.lymphocytes.recovery_half_life_days, dt)
+        self.other = cov["true_other_10e9_per_l"]
+        self.wbc_nadir = self.marrow.count() + self.lymph.count() + self.other
+        self.drug = None
+        if isinstance(arm.regimen, Mitoxantrone):
+            self.drug = mitoxantrone.MitoxantroneModel(arm.regimen, cohort, dt)
+        self._doses: list[tuple[float, int, int, float]] = []       # heap of (day, seq, patient, mg/m2)
+        self._lab_queue: list[tuple[float, int, int, str]] = []     # heap of (day, seq, patient, context)
+        # relapses: rate per day, refractory after the last attack (pre-study attacks count)
+        dis = scn.disease
+        self.rate_relapse = cov["untreated_arr"] / YEAR_DAYS
+        last = np.nanmax(np.where(np.isnan(cohort.hist_days), -np.inf, cohort.hist_days), axis=1)
+        self.refractory_until = last + dis.attack_gap_days
+        self.relapses = HazardClock(cov["relapse_threshold"])
+        self.infect = HazardClock(cov["infection_threshold"])
+        inf = scn.infection
+        self.inf_rate = inf.base_rate_per_year / YEAR_DAYS
+        self.attacks: list[list[tuple[float, float, float]]] = [[] for _ in range(n)]   # (day, acute, residual)
+        self.infections: list[list[tuple[float, float]]] = [[] for _ in range(n)]      # (day, observed WBC)
+        self.n_infections = np.zeros(n, int)
+        self.n_serious = np.zeros(n, int)
+        self.cumulative = np.zeros(n)
+        self.courses = np.zeros(n, int)
+        self.toxicity_max = np.zeros(n, int)
+        self.stop_reason = [""] * n
+        self.stop_day = np.full(n, np.nan)
+        self.wbc_min_observed = np.full(n, np.nan)
+        self.lvef_last = np.full(n, np.nan)
+        lv = arm.regimen.lvef if isinstance(arm.regimen, Mitoxantrone) else None
+        if lv is not None:
+            s = _sd(lv.decline_cv)
+            self.lvef_decline = lv.decline_percent_per_mg_per_m2 * np.exp(s * cov["eta_lvef_decline"] - 0.5 * s * s)
+            self.lvef_sd = lv.measurement_sd_percent
+        self.env.process(self._clock())
+        if isinstance(arm.regimen, Mitoxantrone):
+            for i in range(n):
+                self.env.process(mitoxantrone.protocol(self, i, arm.regimen))
+
+    # ---------------------------------------------------------------- services for protocol processes
+    def rng(self, i: int, purpose: str) -> np.random.Generator:
+        return self._streams[purpose][i]
+
+    def log(self, i: int, kind: str, details: str, day: float | None = None) -> None:
+        self._seq += 1
+        self.res.events.append((int(self.ids[i]), self.env.now if day is None else day, self._seq, kind, details))
+
+    def sync(self) -> None:
+        """Bring the physiology up to the current simulation time."""
+        self.advance_to(self.env.now)
+
+    def draw_labs(self, i: int, context: str) -> float:
+        """Observed WBC (and ANC, ALC) of patient i now; logged to events and labs; returns observed WBC."""
+        self.sync()
+        return self._draw_labs(i, self.t, context)
+
+    def _draw_labs(self, i: int, day: float, context: str) -> float:
+        labs = self.scn.physiology.labs
+        anc, alc = self.marrow.count()[i], self.lymph.count()[i]
+        true = np.array([anc + alc + self.other[i], anc, alc])
+        obs = np.round(true * np.exp(labs.cv * self.rng(i, "labs").standard_normal(3)), labs.decimals)
+        wbc = float(obs[0])
+        self._seq += 1
+        self.res.labs.append((int(self.ids[i]), day, self._seq, wbc, float(obs[1]), float(obs[2]), context))
+        self.log(i, "blood_draw", f"WBC {wbc:.2f}, ANC {obs[1]:.2f}, ALC {obs[2]:.2f} ({context})", day=day)
+        if not wbc >= self.wbc_min_observed[i]:
+            self.wbc_min_observed[i] = wbc
+        return wbc
+
+    def schedule_labs(self, i: int, day: float, context: str) -> None:
+        """A blood draw at a later day, taken by the stepper when it reaches that day."""
+        if day < self.end:
+            self._seq += 1
+            heapq.heappush(self._lab_queue, (day, self._seq, i, context))
+
+    def measure_lvef(self, i: int, cumulative_mg_per_m2: float) -> float:
+        true = self.cohort.cov["lvef_percent"][i] - self.lvef_decline[i] * cumulative_mg_per_m2
+        obs = round(float(true + self.lvef_sd * self.rng(i, "lvef").standard_normal()), 1)
+        self.lvef_last[i] = obs
+        self.log(i, "lvef", f"LVEF {obs:.1f}%")
+        return obs
+
+    def infuse(self, i: int, day: float, mg_per_m2: float) -> None:
+        """An infusion of mg_per_m2 (times BSA) on `day`, applied by the stepper at that time."""
+        if day >= self.end:
+            return
+        self._seq += 1
+        heapq.heappush(self._doses, (day, self._seq, i, mg_per_m2))
+        mg = mg_per_m2 * self.cohort.cov["bsa_m2"][i]
+        self.log(i, "infusion", f"{mg_per_m2:.2f} mg/m2 = {mg:.2f} mg", day=day)
+
+    def stop(self, i: int, reason: str) -> None:
+        self.stop_reason[i] = reason
+        self.stop_day[i] = self.env.now
+        self.log(i, "stop", reason)
+
+    def tally(self, i: int, kind: str, causes: tuple[str, ...]) -> None:
+        for c in causes:
+            self.res.tallies.append((int(self.ids[i]), kind, c))
+
+    # ---------------------------------------------------------------- the stepper
+    def _clock(self):
+        while self.env.now < self.end:
+            yield self.env.timeout(min(CLOCK_DAYS, self.end - self.env.now))
+            self.advance_to(self.env.now)
+
+    def advance_to(self, t: float) -> None:
+        while self.t + self.dt <= t + 1e-9:
+            self._step()
+
+    def _step(self) -> None:
+        t0, dt = self.t, self.dt
+        t1 = t0 + dt
+        while self._doses and self._doses[0][0] < t1 - 1e-9:
+            _, _, i, amt = heapq.heappop(self._doses)
+            self.drug.dose(i, amt)
+        while self._lab_queue and self._lab_queue[0][0] < t1 - 1e-9:
+            day, _, i, context = heapq.heappop(self._lab_queue)
+            self._draw_labs(i, day, context)
+        if self.drug is not None:
+            effect, kill, rr = self.drug.step()
+            self.marrow.step(effect)
+            self.lymph.step(kill)
+        else:
+            self.marrow.step(0.0)
+            self.lymph.step(0.0)
+            rr = 1.0
+        # relapses
+        active = np.clip((t1 - self.refractory_until) / dt, 0.0, 1.0)
+        idx, times = self.relapses.advance(self.rate_relapse * rr * active, t0, dt)
+        for i, te in zip(idx.tolist(), times.tolist()):
+            self._relapse(i, max(te, self.refractory_until[i]), t1)
+        # infections
+        anc = self.marrow.count()
+        mult = np.ones(self.n)
+        for band in self.scn.infection.anc_bands:
+            mult = np.where(anc < band.below_anc_10e9_per_l, band.multiplier, mult)
+        idx, times = self.infect.advance(self.inf_rate * mult, t0, dt)
+        self.t = t1
+        for i, te in zip(idx.tolist(), times.tolist()):
+            self._infection(i, te)
+        wbc = anc + self.lymph.count() + self.other
+        np.minimum(self.wbc_nadir, wbc, out=self.wbc_nadir)
+
+    def _relapse(self, i: int, day: float, t1: float) -> None:
+        dis = self.scn.disease
+        u = self.rng(i, "edss").random(3)
+        acute, residual = attack_steps(u[0:1], u[1:2], u[2:3], dis.edss)
+        self.attacks[i].append((day, float(acute[0]), float(residual[0])))
+        self.refractory_until[i] = day + dis.attack_gap_days
+        left = 0.0
+        if dis.attack_gap_days == 0:   # no refractory time: keep the hazard accrued after the event in this step
+            left = self.rate_relapse[i] * (t1 - day)
+        self.relapses.restart(i, float(self.rng(i, "relapse").standard_exponential()), left)
+        edss = report_edss(self._edss(i, day + 1e-9))
+        self.log(i, "relapse", f"attack {len(self.attacks[i])}: EDSS +{acute[0]:.2f} acute, "
+                               f"+{residual[0]:.2f} residual; EDSS {edss:.1f}", day=day)
+
+    def _infection(self, i: int, day: float) -> None:
+        rng = self.rng(i, "infection")
+        serious = bool(rng.random() < self.scn.infection.serious_fraction)
+        self.infect.restart(i, float(rng.standard_exponential()))
+        self.n_infections[i] += 1
+        self.n_serious[i] += serious
+        self.log(i, "infection", "serious" if serious else "non-serious", day=day)
+        wbc = self._draw_labs(i, self.t, "infection work-up")
+        self.infections[i].append((day, wbc))
+
+    def _edss(self, i: int, day: float) -> float:
+        c = self.cohort
+        hist = ~np.isnan(c.hist_days[i])
+        days = list(c.hist_days[i][hist]) + [a[0] for a in self.attacks[i]]
+        acute = list(c.hist_acute[i][hist]) + [a[1] for a in self.attacks[i]]
+        resid = list(c.hist_residual[i][hist]) + [a[2] for a in self.attacks[i]]
+        return edss_at(day, float(c.cov["edss_chronic"][i]), days, acute, resid, self.scn.disease.edss.recovery_days)
+
+    # ---------------------------------------------------------------- run and collect
+    def run(self) -> ChunkResult:
+        self.env.run(until=self.end)
+        self.advance_to(self.end)
+        self._finish()
+        return self.res
+
+    def _finish(self) -> None:
+        scn, c = self.scn, self.cohort
+        visit = scn.disease.edss.visit_interval_days
+        edss_end = []
+        for i in range(self.n):
+            d = visit
+            while d < self.end - 1e-9:
+                self.log(i, "edss", f"EDSS {report_edss(self._edss(i, d)):.1f} (visit)", day=d)
+                d += visit
+            e = report_edss(self._edss(i, self.end))
+            self.log(i, "edss", f"EDSS {e:.1f} (end of follow-up)", day=self.end)
+            edss_end.append(e)
+        years = self.end / YEAR_DAYS
+        window = scn.readouts.pre_study_window_days
+        pre = np.sum(c.hist_days >= -window, axis=1)
+        rel = np.array([len(a) for a in self.attacks])
+        p = self.res.patients
+        p["patient"] = self.ids.tolist()
+        p["arm"] = [self.arm.name] * self.n
+        p["candidate"] = c.key.tolist()
+        for col in ("sex_female", "age_years", "height_cm", "weight_kg", "bsa_m2", "wbc_10e9_per_l", "anc_10e9_per_l",
+                    "alc_10e9_per_l", "platelets_10e9_per_l", "lvef_percent", "aqp4_positive", "untreated_arr"):
+            p[col] = c.cov[col].tolist()
+        p["pre_study_relapses"] = pre.tolist()
+        p["pre_study_years"] = [window / YEAR_DAYS] * self.n
+        p["pre_study_arr"] = (pre / (window / YEAR_DAYS)).tolist()
+        p["relapses"] = rel.tolist()
+        p["follow_up_years"] = [years] * self.n
+        p["arr"] = (rel / years).tolist()
+        p["first_relapse_day"] = [a[0][0] if a else np.nan for a in self.attacks]
+        p["edss_start"] = c.cov["edss"].tolist()
+        p["edss_end"] = edss_end
+        p["cumulative_dose_mg_per_m2"] = self.cumulative.tolist()
+        p["courses"] = self.courses.tolist()
+        p["wbc_nadir_10e9_per_l"] = self.wbc_nadir.tolist()
+        p["wbc_min_observed_10e9_per_l"] = self.wbc_min_observed.tolist()
+        p["infections"] = self.n_infections.tolist()
+        p["serious_infections"] = self.n_serious.tolist()
+        p["toxicity_max_grade"] = self.toxicity_max.tolist()
+        p["discontinuation"] = self.stop_reason
+        p["stop_day"] = self.stop_day.tolist()
+
+
+def _sd(cv: float) -> float:
+    return float(np.sqrt(np.log1p(cv * cv)))
+
+
+def run_arm(scn: Scenario, arm: Arm, cohort: Cohort) -> ChunkResult:
+    """All chunks of one arm, combined in patient order."""
+    out = ChunkResult()
+    size = scn.run.chunk_size
+    for start in range(0, cohort.n, size):
+        part = ChunkSim(scn, arm, cohort.take(slice(start, start + size)), start).run()
+        out.events += part.events
+        out.labs += part.labs
+        out.tallies += part.tallies
+        for k, v in part.patients.items():
+            out.patients.setdefault(k, []).extend(v)
+    out.events.sort(key=lambda r: (r[0], r[1], r[2]))
+    out.labs.sort(key=lambda r: (r[0], r[1], r[2]))
+    return out
+
+

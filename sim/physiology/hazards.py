@@ -1,0 +1,34 @@
+"""Hazard-threshold events: each patient accumulates hazard against an Exp(1) threshold; crossings are timed by interpolation."""
+from __future__ import annotations
+
+import numpy as np
+
+
+class HazardClock:
+    """Cumulative hazard per patient since its last event, and the Exp(1) threshold of its next event."""
+
+    def __init__(self, threshold: np.ndarray):
+        self.threshold = np.asarray(threshold, float).copy()
+        self.cum = np.zeros_like(self.threshold)
+
+    def advance(self, rate_per_day: np.ndarray, t0: float, dt: float) -> tuple[np.ndarray, np.ndarray]:
+        """Add rate*dt; return (patient indices, event times) of thresholds crossed in (t0, t0+dt], linearly interpolated."""
+        inc = rate_per_day * dt
+        new = self.cum + inc
+        hit = new >= self.threshold
+        if not hit.any():
+            self.cum = new
+            return _EMPTY_I, _EMPTY_F
+        idx = np.flatnonzero(hit)
+        frac = (self.threshold[idx] - self.cum[idx]) / inc[idx]
+        self.cum = new
+        return idx, t0 + np.clip(frac, 0.0, 1.0) * dt
+
+    def restart(self, i: int, threshold: float, remaining: float = 0.0) -> None:
+        """After patient i's event: a new threshold, and the hazard accrued after the event within the step."""
+        self.threshold[i] = threshold
+        self.cum[i] = remaining
+
+
+_EMPTY_I = np.zeros(0, dtype=np.intp)
+_EMPTY_F = np.zeros(0)

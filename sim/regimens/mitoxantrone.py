@@ -1,0 +1,220 @@
+"""Mitoxantrone courses (NCT02021825, Kim 2011): dose rules as pure functions, the PK/PD model, and the protocol process."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..cohort import Cohort
+from ..physiology.pk import LinearCompartments, chain_matrix, mammillary_matrix
+from ..scenario import InfectionRule, Mitoxantrone, ToxicityRule, WbcBand
+
+
+# ------------------------------------------------------------------ rules (pure)
+@dataclass
+class CourseHistory:
+    """What the dose rules need to know about one patient's past courses."""
+
+    cumulative_mg_per_m2: float = 0.0
+    courses_given: int = 0
+    last_infusion_day: float | None = None
+    toxicity_grades: list[int] = field(default_factory=list)
+    infections: list[tuple[float, float]] = field(default_factory=list)   # (day, observed WBC)
+    rechecks: int = 0
+
+
+@dataclass(frozen=True)
+class DoseDecision:
+    """give (dose_mg_per_m2 > 0), recheck (WBC too low, look again later), skip (no infusion this course) or stop (end treatment)."""
+
+    action: str
+    dose_mg_per_m2: float
+    reasons: tuple[str, ...]
+    final: bool = False
+    causes: tuple[str, ...] = ()   # short keys of the rules that changed the dose, for tallies
+
+
+def band_for(wbc_10e9_per_l: float, bands: list[WbcBand]) -> WbcBand:
+    """The band with low <= WBC < high."""
+    for b in bands:
+        if b.low_10e9_per_l <= wbc_10e9_per_l and (b.high_10e9_per_l is None or wbc_10e9_per_l < b.high_10e9_per_l):
+            return b
+    raise ValueError(f"WBC {wbc_10e9_per_l} is in no band")
+
+
+def infection_cap(history: CourseHistory, rule: InfectionRule) -> tuple[float | None, str | None]:
+    """Cap on the next dose from infections within rule.window_days after the last infusion, by the lowest band their WBC falls in."""
+    if history.last_infusion_day is None:
+        return None, None
+    cap, why = None, None
+    for day, wbc in history.infections:
+        since = day - history.last_infusion_day
+        if not 0 <= since <= rule.window_days:
+            continue
+        for b in rule.bands:     # decreasing thresholds: the last matching band is the lowest
+            if wbc < b.below_wbc_10e9_per_l and (cap is None or b.next_dose_mg_per_m2 < cap):
+                cap = b.next_dose_mg_per_m2
+                why = (f"infection on day {day:.1f} ({since:.0f} d after infusion) with WBC {wbc:.2f} "
+                       f"< {b.below_wbc_10e9_per_l:g} -> {b.next_dose_mg_per_m2:g} mg/m2")
+    return cap, why
+
+
+def toxicity_base(history: CourseHistory, rule: ToxicityRule, amt: float) -> tuple[float, str | None]:
+    """The course dose after non-haematological toxicity: reduced_dose once any grade in reduce_grades occurred."""
+    hit = [g for g in history.toxicity_grades if g in rule.reduce_grades]
+    if hit:
+        return min(amt, rule.reduced_dose_mg_per_m2), (f"non-haematological toxicity WHO grade {max(hit)} "
+                                                       f"-> {rule.reduced_dose_mg_per_m2:g} mg/m2")
+    return amt, None
+
+
+def decide_dose(wbc_10e9_per_l: float, history: CourseHistory, rule: Mitoxantrone,
+                lvef_percent: float | None = None) -> DoseDecision:
+    """The course dose from the pre-infusion WBC, past toxicity and infections, LVEF and the cumulative cap."""
+    if history.cumulative_mg_per_m2 >= rule.cap_mg_per_m2 - 1e-9:
+        return DoseDecision("stop", 0.0, (f"cumulative cap {rule.cap_mg_per_m2:g} mg/m2 reached",))
+    if lvef_percent is not None and lvef_percent < rule.lvef.stop_below_percent:
+        return DoseDecision("stop", 0.0, (f"LVEF {lvef_percent:.1f}% < {rule.lvef.stop_below_percent:g}%",))
+    if any(g >= rule.toxicity.stop_grade for g in history.toxicity_grades):
+        return DoseDecision("stop", 0.0, (f"non-haematological toxicity WHO grade >= {rule.toxicity.stop_grade}",))
+    band = band_for(wbc_10e9_per_l, rule.wbc_bands)
+    hi = "inf" if band.high_10e9_per_l is None else f"{band.high_10e9_per_l:g}"
+    where = f"WBC {wbc_10e9_per_l:.2f} in [{band.low_10e9_per_l:g}, {hi})"
+    if band.dose_mg_per_m2 <= 0:
+        if history.rechecks < rule.max_rechecks:
+            return DoseDecision("recheck", 0.0, (f"{where}: no infusion, re-check in {rule.recheck_days:g} d",),
+                                causes=(f"WBC [{band.low_10e9_per_l:g}, {hi})",))
+        return DoseDecision("skip", 0.0, (f"{where}: no infusion",), causes=(f"WBC [{band.low_10e9_per_l:g}, {hi})",))
+    dose, reasons, causes = rule.amt_mg_per_m2, [], []
+    base, why = toxicity_base(history, rule.toxicity, rule.amt_mg_per_m2)
+    if why:
+        dose, reasons, causes = base, [why], ["non-haematological toxicity"]
+    if band.dose_mg_per_m2 < dose:
+        dose = band.dose_mg_per_m2
+        reasons.append(f"{where} -> {band.dose_mg_per_m2:g} mg/m2")
+        causes.append(f"WBC [{band.low_10e9_per_l:g}, {hi})")
+    cap, why = infection_cap(history, rule.infection_rule)
+    if cap is not None and cap < dose:
+        dose = cap
+        reasons.append(why)
+        causes.append("infection with low WBC")
+    if dose <= 0:
+        return DoseDecision("skip", 0.0, tuple(reasons) or ("dose 0",), causes=tuple(causes))
+    final = False
+    left = rule.cap_mg_per_m2 - history.cumulative_mg_per_m2
+    if dose >= left - 1e-9:
+        final = True
+        if dose > left + 1e-9:
+            reasons.append(f"cut to {left:g} mg/m2 to stay within the {rule.cap_mg_per_m2:g} mg/m2 cap")
+            causes.append("cumulative cap")
+            dose = left
+        else:
+            reasons.append(f"reaches the {rule.cap_mg_per_m2:g} mg/m2 cap")
+    if not reasons:
+        reasons.append(f"{where}: full dose")
+    return DoseDecision("give", float(dose), tuple(reasons), final, tuple(causes))
+
+
+def toxicity_grade(u: float, probabilities: list[float]) -> int:
+    """WHO grade 0-4 from a uniform u and per-course probabilities of grades 1..4 (grade 4 taken first)."""
+    edge = 0.0
+    for grade in (4, 3, 2, 1):
+        edge += probabilities[grade - 1]
+        if u < edge:
+            return grade
+    return 0
+
+
+# ------------------------------------------------------------------ physiology
+class MitoxantroneModel:
+    """PK (3 compartments per patient), the drug's marrow effects and its relapse-rate ratio, for a chunk of patients."""
+
+    def __init__(self, reg: Mitoxantrone, cohort: Cohort, dt: float):
+        pk, n = reg.pk, cohort.n
+        bsa = cohort.cov["bsa_m2"]
+        cl = pk.cl_l_per_h_per_m2 * 24 * bsa * np.exp(_sd(pk.cl_cv) * cohort.cov["eta_mitoxantrone_cl"])
+        A = mammillary_matrix(cl, pk.v1_l_per_m2 * bsa,
+                              [pk.q2_l_per_h_per_m2 * 24 * bsa, pk.q3_l_per_h_per_m2 * 24 * bsa],
+                              [pk.v2_l_per_m2 * bsa, pk.v3_l_per_m2 * bsa])
+        w = np.zeros((n, 3))
+        w[:, 0] = 1.0 / (pk.v1_l_per_m2 * bsa)           # mg/L in plasma
+        self.pk = LinearCompartments(A, w, dt)
+        eff = reg.efficacy
+        self.memory = LinearCompartments(
+            chain_matrix([1.0 / eff.onset_days, math.log(2) / eff.persistence_half_life_days], n),
+            np.array([0.0, 1.0]), dt)
+        me = reg.marrow_effect
+        s = _sd(me.anc_slope_cv)                           # log-normal IIV around the mean slope
+        self.anc_slope = me.anc_slope_l_per_mg * np.exp(s * cohort.cov["eta_mitoxantrone_anc_slope"] - 0.5 * s * s)
+        self.alc_kill = me.alc_kill_l_per_mg_per_day
+        self.emax, self.ec50 = eff.emax, eff.ec50_mg_per_m2
+        self.bsa = bsa
+
+    def dose(self, i: int, mg_per_m2: float) -> None:
+        self.pk.dose(i, 0, mg_per_m2 * self.bsa[i])
+        self.memory.dose(i, 0, mg_per_m2)
+
+    def step(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Advance one step: (ANC proliferation inhibition, lymphocyte kill per day, relapse rate ratio), each over patients."""
+        c = self.pk.step()                                 # mean plasma mg/L over the step
+        e = self.memory.step()
+        effect = np.minimum(self.anc_slope * c, 1.0)
+        rr = 1.0 - self.emax * e / (self.ec50 + e)
+        return effect, self.alc_kill * c, rr
+
+
+def _sd(cv: float) -> float:
+    """Log-normal sigma for a coefficient of variation."""
+    return math.sqrt(math.log1p(cv * cv))
+
+
+# ------------------------------------------------------------------ protocol (simpy process)
+def protocol(sim, i: int, reg: Mitoxantrone):
+    """One patient's mitoxantrone course: at each scheduled course a WBC draw and the dose rules, then infusions and checks."""
+    hist = CourseHistory(infections=sim.infections[i])
+    for course in range(reg.addl + 1):
+        day = course * reg.ii_days
+        if day >= sim.end:
+            break
+        if day > sim.env.now:
+            yield sim.env.timeout(day - sim.env.now)
+        hist.rechecks = 0
+        while True:
+            wbc = sim.draw_labs(i, f"pre-infusion, course {course + 1}")
+            lvef = sim.measure_lvef(i, hist.cumulative_mg_per_m2) if reg.lvef.check_before_each_course else None
+            decision = decide_dose(wbc, hist, reg, lvef)
+            sim.log(i, "dose_decision", f"course {course + 1}: {decision.action}"
+                    + (f" {decision.dose_mg_per_m2:g} mg/m2" if decision.action == "give" else "")
+                    + f"; {'; '.join(decision.reasons)}")
+            if decision.action != "recheck" or sim.env.now + reg.recheck_days >= sim.end:
+                break
+            hist.rechecks += 1
+            yield sim.env.timeout(reg.recheck_days)
+        if decision.action == "stop":
+            sim.stop(i, decision.reasons[0])
+            return
+        if decision.action in ("skip", "recheck"):
+            sim.tally(i, "skipped", decision.causes)
+            continue
+        if decision.causes:
+            sim.tally(i, "reduced", decision.causes)
+        per_day = decision.dose_mg_per_m2 / reg.split_days
+        for k in range(reg.split_days):
+            sim.infuse(i, sim.env.now + k, per_day)
+        hist.cumulative_mg_per_m2 += decision.dose_mg_per_m2
+        hist.courses_given += 1
+        hist.last_infusion_day = sim.env.now + reg.split_days - 1
+        sim.cumulative[i] = hist.cumulative_mg_per_m2
+        sim.courses[i] = hist.courses_given
+        grade = toxicity_grade(sim.rng(i, "toxicity").random(), reg.toxicity.grade_probabilities)
+        if grade:
+            hist.toxicity_grades.append(grade)
+            sim.log(i, "toxicity", f"non-haematological WHO grade {grade}", day=sim.env.now + reg.toxicity.onset_days)
+            sim.toxicity_max[i] = max(sim.toxicity_max[i], grade)
+        for after in reg.checks_after_course_days:
+            sim.schedule_labs(i, sim.env.now + after, f"{after:g} d after course {course + 1}")
+        if decision.final:
+            sim.stop(i, f"cumulative cap {reg.cap_mg_per_m2:g} mg/m2 reached")
+            return
+    sim.stop(i, "schedule completed")
