@@ -142,10 +142,11 @@ class ChunkSim:
         mg = mg_per_m2 * self.cohort.cov["bsa_m2"][i]
         self.log(i, "infusion", f"{mg_per_m2:.2f} mg/m2 = {mg:.2f} mg", day=day)
 
-    def stop(self, i: int, reason: str) -> None:
-        self.stop_reason[i] = reason
+    def stop(self, i: int, cause: str, details: str) -> None:
+        """Treatment ends for patient i (follow-up goes on): `cause` is the category, `details` the event text."""
+        self.stop_reason[i] = cause
         self.stop_day[i] = self.env.now
-        self.log(i, "stop", reason)
+        self.log(i, "stop", details)
 
     def tally(self, i: int, kind: str, causes: tuple[str, ...]) -> None:
         for c in causes:

@@ -230,7 +230,7 @@ class InfectionRule(Frozen):
 class ToxicityRule(Frozen):
     """Non-haematological toxicity per course: probability of WHO grade 1..4; grades in reduce_grades set the dose to reduced_dose_mg_per_m2 from then on; stop_grade stops treatment."""
 
-    grade_probabilities: Annotated[list[Probability], Field(min_length=4, max_length=4)] = [0.2, 0.08, 0.02, 0.0]
+    grade_probabilities: Annotated[list[Probability], Field(min_length=4, max_length=4)] = [0.25, 0.05, 0.01, 0.0]
     reduce_grades: list[Annotated[int, Field(ge=1, le=4)]] = [2, 3]
     reduced_dose_mg_per_m2: NonNegFloat = 10
     stop_grade: Annotated[int, Field(ge=1, le=5)] = 4
@@ -268,9 +268,9 @@ class MitoxantronePk(Frozen):
 class MarrowEffect(Frozen):
     """Drug effect on marrow: linear slope on plasma concentration (L/mg) for neutrophil proliferation and lymphocyte kill rate."""
 
-    anc_slope_l_per_mg: NonNegFloat = 60.0
+    anc_slope_l_per_mg: NonNegFloat = 22.0
     anc_slope_cv: NonNegFloat = 0.43
-    alc_kill_l_per_mg_per_day: NonNegFloat = 60.0
+    alc_kill_l_per_mg_per_day: NonNegFloat = 22.0
 
 
 class Efficacy(Frozen):

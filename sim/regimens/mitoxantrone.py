@@ -73,11 +73,14 @@ def decide_dose(wbc_10e9_per_l: float, history: CourseHistory, rule: Mitoxantron
                 lvef_percent: float | None = None) -> DoseDecision:
     """The course dose from the pre-infusion WBC, past toxicity and infections, LVEF and the cumulative cap."""
     if history.cumulative_mg_per_m2 >= rule.cap_mg_per_m2 - 1e-9:
-        return DoseDecision("stop", 0.0, (f"cumulative cap {rule.cap_mg_per_m2:g} mg/m2 reached",))
+        return DoseDecision("stop", 0.0, (f"cumulative cap {rule.cap_mg_per_m2:g} mg/m2 reached",),
+                            causes=("cumulative cap reached",))
     if lvef_percent is not None and lvef_percent < rule.lvef.stop_below_percent:
-        return DoseDecision("stop", 0.0, (f"LVEF {lvef_percent:.1f}% < {rule.lvef.stop_below_percent:g}%",))
+        return DoseDecision("stop", 0.0, (f"LVEF {lvef_percent:.1f}% < {rule.lvef.stop_below_percent:g}%",),
+                            causes=(f"LVEF < {rule.lvef.stop_below_percent:g}%",))
     if any(g >= rule.toxicity.stop_grade for g in history.toxicity_grades):
-        return DoseDecision("stop", 0.0, (f"non-haematological toxicity WHO grade >= {rule.toxicity.stop_grade}",))
+        return DoseDecision("stop", 0.0, (f"non-haematological toxicity WHO grade >= {rule.toxicity.stop_grade}",),
+                            causes=(f"non-haematological toxicity grade >= {rule.toxicity.stop_grade}",))
     band = band_for(wbc_10e9_per_l, rule.wbc_bands)
     hi = "inf" if band.high_10e9_per_l is None else f"{band.high_10e9_per_l:g}"
     where = f"WBC {wbc_10e9_per_l:.2f} in [{band.low_10e9_per_l:g}, {hi})"
@@ -192,7 +195,7 @@ def protocol(sim, i: int, reg: Mitoxantrone):
             hist.rechecks += 1
             yield sim.env.timeout(reg.recheck_days)
         if decision.action == "stop":
-            sim.stop(i, decision.reasons[0])
+            sim.stop(i, decision.causes[0], decision.reasons[0])
             return
         if decision.action in ("skip", "recheck"):
             sim.tally(i, "skipped", decision.causes)
@@ -215,6 +218,8 @@ def protocol(sim, i: int, reg: Mitoxantrone):
         for after in reg.checks_after_course_days:
             sim.schedule_labs(i, sim.env.now + after, f"{after:g} d after course {course + 1}")
         if decision.final:
-            sim.stop(i, f"cumulative cap {reg.cap_mg_per_m2:g} mg/m2 reached")
+            sim.stop(i, "cumulative cap reached", f"cumulative dose {hist.cumulative_mg_per_m2:g} mg/m2 reached the "
+                     f"{reg.cap_mg_per_m2:g} mg/m2 cap")
             return
-    sim.stop(i, "schedule completed")
+    sim.stop(i, "schedule completed", f"schedule completed: {hist.courses_given} courses, "
+             f"{hist.cumulative_mg_per_m2:g} mg/m2")

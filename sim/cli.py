@@ -1,0 +1,61 @@
+"""The `nmosim` command: a thin typer layer over the Python API."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from .cohort import CohortError
+from .outputs import OutputExists, check_target, run_dir, write_run
+from .scenario import ScenarioError, load_scenario
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Simulate treatment courses in NMOSD and relapsing MS.")
+
+SetOpt = typer.Option([], "--set", help="Override a scenario field: dotted.path=value (TOML value syntax).")
+
+
+def _fail(msg: str) -> None:
+    typer.echo(f"error: {msg}", err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def validate(scenario: Path = typer.Argument(..., help="Scenario TOML file."), overrides: list[str] = SetOpt) -> None:
+    """Check a scenario file (and overrides) without running it."""
+    try:
+        scn = load_scenario(scenario, overrides)
+    except ScenarioError as exc:
+        _fail(str(exc))
+    typer.echo(f"{scenario}: valid ({scn.run.name}: {len(scn.arms)} arm(s), {scn.run.patients} patients, "
+               f"{scn.run.follow_up_days:g} days)")
+
+
+@app.command()
+def run(
+    scenario: Path = typer.Argument(..., help="Scenario TOML file."),
+    overrides: list[str] = SetOpt,
+    out: Path = typer.Option(Path("outputs"), "--out", help="Folder that receives the run folder."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing run folder."),
+    quiet: bool = typer.Option(False, "--quiet", help="Do not print the summary."),
+) -> None:
+    """Run a scenario; print the summary and write outputs/<name>-seed<seed>/."""
+    from .runner import run as run_scenario
+
+    try:
+        scn = load_scenario(scenario, overrides)
+        target = run_dir(out, scn.run.name, scn.run.seed)
+        check_target(target, force)
+        res = run_scenario(scn)
+        write_run(target, res.files(str(scenario), tuple(overrides)), force=force)
+    except (ScenarioError, CohortError, OutputExists) as exc:
+        _fail(str(exc))
+    if not quiet:
+        from .summary_text import format_summary
+
+        typer.echo(format_summary(res.summary))
+        typer.echo(f"\nwrote {target}/")
+
+
+def main() -> None:
+    app()
