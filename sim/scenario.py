@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 PositiveFloat = Annotated[float, Field(gt=0)]
 NonNegFloat = Annotated[float, Field(ge=0)]
@@ -302,10 +302,11 @@ class Mitoxantrone(Frozen):
     marrow_effect: MarrowEffect = MarrowEffect()
     efficacy: Efficacy = Efficacy()
 
-    @model_validator(mode="after")
-    def _check(self) -> "Mitoxantrone":
-        check_wbc_bands(self.wbc_bands)
-        return self
+    @field_validator("wbc_bands")
+    @classmethod
+    def _check_bands(cls, bands: list[WbcBand]) -> list[WbcBand]:
+        check_wbc_bands(bands)
+        return bands
 
 
 def check_wbc_bands(bands: list[WbcBand]) -> None:
@@ -505,9 +506,12 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     scenario = scenario_from_dict(data, str(path))
     if not overrides:
         return scenario
-    for text in overrides:
-        parts, value = parse_override(text)
-        apply_override(data, parts, value, text)
+    try:
+        for text in overrides:
+            parts, value = parse_override(text)
+            apply_override(data, parts, value, text)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
     return scenario_from_dict(data, f"{path} (with --set {' '.join(overrides)})")
 
 
