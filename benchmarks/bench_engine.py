@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import heapq
 import platform
 import resource
 import sys
@@ -42,15 +41,11 @@ def bare_stepper(scn, arm, cohort) -> tuple[float, float]:
     for start in range(0, cohort.n, size):
         t0 = time.perf_counter()
         cs = ChunkSim(scn, arm, cohort.take(slice(start, start + size)), start)
-        seq = 0
         for course in range(reg.addl + 1):                 # nominal schedule: amt every ii_days, split over split_days
             for k in range(reg.split_days):
                 day = course * reg.ii_days + k
                 if day < end:
-                    for i in range(cs.n):
-                        seq += 1
-                        cs._doses.append((float(day), seq, i, reg.amt_mg_per_m2 / reg.split_days))
-        heapq.heapify(cs._doses)
+                    cs._doses[cs._step_of(day)] = [(i, reg.amt_mg_per_m2 / reg.split_days) for i in range(cs.n)]
         t1 = time.perf_counter()
         cs.advance_to(end)
         t2 = time.perf_counter()

@@ -6,7 +6,8 @@ are timed by interpolating the cumulative-hazard crossing inside a step.
 """
 from __future__ import annotations
 
-import heapq
+import gc
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,12 +39,13 @@ class ChunkSim:
 
     def __init__(self, scn: Scenario, arm: Arm, cohort: Cohort, first_id: int):
         self.scn, self.arm, self.cohort = scn, arm, cohort
-        self.ids = np.arange(first_id, first_id + cohort.n)
+        self.ids = list(range(first_id, first_id + cohort.n))
         n, dt = cohort.n, scn.run.step_days
         self.n, self.dt = n, dt
         self.end = float(scn.run.follow_up_days)
         self.env = simpy.Environment()
         self.t = 0.0
+        self.k = 0                        # steps done; self.t = k * dt
         self._seq = 0
         self.res = ChunkResult()
         self._streams = {p: PatientStreams(scn.run.seed, scn.run.replicate, cohort.key, p) for p in PURPOSES}
@@ -55,11 +57,12 @@ class ChunkSim:
         self.lymph = Lymphocytes(cov["true_alc_10e9_per_l"], phys.lymphocytes.recovery_half_life_days, dt)
         self.other = cov["true_other_10e9_per_l"]
         self.wbc_nadir = self.marrow.count() + self.lymph.count() + self.other
+        self._lab_cv, self._lab_decimals = phys.labs.cv, phys.labs.decimals
         self.drug = None
         if isinstance(arm.regimen, Mitoxantrone):
             self.drug = mitoxantrone.MitoxantroneModel(arm.regimen, cohort, dt)
-        self._doses: list[tuple[float, int, int, float]] = []       # heap of (day, seq, patient, mg/m2)
-        self._lab_queue: list[tuple[float, int, int, str]] = []     # heap of (day, seq, patient, context)
+        self._doses: dict[int, list[tuple[int, float]]] = {}        # step index -> [(patient, mg/m2)]
+        self._lab_queue: dict[int, list[tuple[float, int, str]]] = {}  # step index -> [(day, patient, context)]
         # relapses: rate per day, refractory after the last attack (pre-study attacks count)
         dis = scn.disease
         self.rate_relapse = cov["untreated_arr"] / YEAR_DAYS
@@ -96,7 +99,7 @@ class ChunkSim:
 
     def log(self, i: int, kind: str, details: str, day: float | None = None) -> None:
         self._seq += 1
-        self.res.events.append((int(self.ids[i]), self.env.now if day is None else day, self._seq, kind, details))
+        self.res.events.append((self.ids[i], self.env.now if day is None else day, self._seq, kind, details))
 
     def sync(self) -> None:
         """Bring the physiology up to the current simulation time."""
@@ -108,14 +111,15 @@ class ChunkSim:
         return self._draw_labs(i, self.t, context)
 
     def _draw_labs(self, i: int, day: float, context: str) -> float:
-        labs = self.scn.physiology.labs
-        anc, alc = self.marrow.count()[i], self.lymph.count()[i]
-        true = np.array([anc + alc + self.other[i], anc, alc])
-        obs = np.round(true * np.exp(labs.cv * self.rng(i, "labs").standard_normal(3)), labs.decimals)
-        wbc = float(obs[0])
+        anc, alc = float(self.marrow.count_of(i)), float(self.lymph.x[i])
+        z = self._streams["labs"][i].standard_normal(3).tolist()
+        cv, dec = self._lab_cv, self._lab_decimals
+        wbc = round((anc + alc + float(self.other[i])) * math.exp(cv * z[0]), dec)
+        anc_o = round(anc * math.exp(cv * z[1]), dec)
+        alc_o = round(alc * math.exp(cv * z[2]), dec)
         self._seq += 1
-        self.res.labs.append((int(self.ids[i]), day, self._seq, wbc, float(obs[1]), float(obs[2]), context))
-        self.log(i, "blood_draw", f"WBC {wbc:.2f}, ANC {obs[1]:.2f}, ALC {obs[2]:.2f} ({context})", day=day)
+        self.res.labs.append((self.ids[i], day, self._seq, wbc, anc_o, alc_o, context))
+        self.log(i, "blood_draw", f"WBC {wbc:.2f}, ANC {anc_o:.2f}, ALC {alc_o:.2f} ({context})", day=day)
         if not wbc >= self.wbc_min_observed[i]:
             self.wbc_min_observed[i] = wbc
         return wbc
@@ -123,24 +127,23 @@ class ChunkSim:
     def schedule_labs(self, i: int, day: float, context: str) -> None:
         """A blood draw at a later day, taken by the stepper when it reaches that day."""
         if day < self.end:
-            self._seq += 1
-            heapq.heappush(self._lab_queue, (day, self._seq, i, context))
+            self._lab_queue.setdefault(self._step_of(day), []).append((day, i, context))
 
     def measure_lvef(self, i: int, cumulative_mg_per_m2: float) -> float:
         true = self.cohort.cov["lvef_percent"][i] - self.lvef_decline[i] * cumulative_mg_per_m2
-        obs = round(float(true + self.lvef_sd * self.rng(i, "lvef").standard_normal()), 1)
+        obs = round(float(true + self.lvef_sd * self.rng(i, "protocol").standard_normal()), 1)
         self.lvef_last[i] = obs
         self.log(i, "lvef", f"LVEF {obs:.1f}%")
         return obs
 
-    def infuse(self, i: int, day: float, mg_per_m2: float) -> None:
-        """An infusion of mg_per_m2 (times BSA) on `day`, applied by the stepper at that time."""
-        if day >= self.end:
-            return
-        self._seq += 1
-        heapq.heappush(self._doses, (day, self._seq, i, mg_per_m2))
-        mg = mg_per_m2 * self.cohort.cov["bsa_m2"][i]
-        self.log(i, "infusion", f"{mg_per_m2:.2f} mg/m2 = {mg:.2f} mg", day=day)
+    def infuse(self, i: int, days: list[float], mg_per_m2: float) -> None:
+        """Infusions of mg_per_m2 (times BSA) on each of `days`, applied by the stepper at those times."""
+        mg = mg_per_m2 * float(self.cohort.cov["bsa_m2"][i])
+        text = f"{mg_per_m2:.2f} mg/m2 = {mg:.2f} mg"
+        for day in days:
+            if day < self.end:
+                self._doses.setdefault(self._step_of(day), []).append((i, mg_per_m2))
+                self.log(i, "infusion", text, day=day)
 
     def stop(self, i: int, cause: str, details: str) -> None:
         """Treatment ends for patient i (follow-up goes on): `cause` is the category, `details` the event text."""
@@ -150,7 +153,7 @@ class ChunkSim:
 
     def tally(self, i: int, kind: str, causes: tuple[str, ...]) -> None:
         for c in causes:
-            self.res.tallies.append((int(self.ids[i]), kind, c))
+            self.res.tallies.append((self.ids[i], kind, c))
 
     # ---------------------------------------------------------------- the stepper
     def _clock(self):
@@ -158,18 +161,23 @@ class ChunkSim:
             yield self.env.timeout(min(CLOCK_DAYS, self.end - self.env.now))
             self.advance_to(self.env.now)
 
+    def _step_of(self, day: float) -> int:
+        """Index of the step [k*dt, (k+1)*dt) that contains `day` (never in the past): doses and draws act at its start."""
+        k = int(day / self.dt + 1e-9)
+        return k if k > self.k else self.k
+
     def advance_to(self, t: float) -> None:
-        while self.t + self.dt <= t + 1e-9:
+        while (self.k + 1) * self.dt <= t + 1e-9:
             self._step()
 
     def _step(self) -> None:
-        t0, dt = self.t, self.dt
-        t1 = t0 + dt
-        while self._doses and self._doses[0][0] < t1 - 1e-9:
-            _, _, i, amt = heapq.heappop(self._doses)
-            self.drug.dose(i, amt)
-        while self._lab_queue and self._lab_queue[0][0] < t1 - 1e-9:
-            day, _, i, context = heapq.heappop(self._lab_queue)
+        dt = self.dt
+        t0, t1 = self.k * dt, (self.k + 1) * dt
+        doses = self._doses.pop(self.k, None)
+        if doses:
+            idx, amt = zip(*doses)
+            self.drug.dose(np.array(idx), np.array(amt))
+        for day, i, context in self._lab_queue.pop(self.k, ()):
             self._draw_labs(i, day, context)
         if self.drug is not None:
             effect, kill, rr = self.drug.step()
@@ -190,6 +198,7 @@ class ChunkSim:
         for band in self.scn.infection.anc_bands:
             mult = np.where(anc < band.below_anc_10e9_per_l, band.multiplier, mult)
         idx, times = self.infect.advance(self.inf_rate * mult, t0, dt)
+        self.k += 1
         self.t = t1
         for i, te in zip(idx.tolist(), times.tolist()):
             self._infection(i, te)
@@ -198,14 +207,16 @@ class ChunkSim:
 
     def _relapse(self, i: int, day: float, t1: float) -> None:
         dis = self.scn.disease
-        u = self.rng(i, "edss").random(3)
+        rng = self.rng(i, "relapse")
+        threshold = float(rng.standard_exponential())
+        u = rng.random(3)
         acute, residual = attack_steps(u[0:1], u[1:2], u[2:3], dis.edss)
         self.attacks[i].append((day, float(acute[0]), float(residual[0])))
         self.refractory_until[i] = day + dis.attack_gap_days
         left = 0.0
         if dis.attack_gap_days == 0:   # no refractory time: keep the hazard accrued after the event in this step
             left = self.rate_relapse[i] * (t1 - day)
-        self.relapses.restart(i, float(self.rng(i, "relapse").standard_exponential()), left)
+        self.relapses.restart(i, threshold, left)
         edss = report_edss(self._edss(i, day + 1e-9))
         self.log(i, "relapse", f"attack {len(self.attacks[i])}: EDSS +{acute[0]:.2f} acute, "
                                f"+{residual[0]:.2f} residual; EDSS {edss:.1f}", day=day)
@@ -221,11 +232,11 @@ class ChunkSim:
         self.infections[i].append((day, wbc))
 
     def _edss(self, i: int, day: float) -> float:
+        """Continuous EDSS of patient i on `day`, from its pre-study and on-study attacks."""
         c = self.cohort
-        hist = ~np.isnan(c.hist_days[i])
-        days = list(c.hist_days[i][hist]) + [a[0] for a in self.attacks[i]]
-        acute = list(c.hist_acute[i][hist]) + [a[1] for a in self.attacks[i]]
-        resid = list(c.hist_residual[i][hist]) + [a[2] for a in self.attacks[i]]
+        hist = [(d, a, r) for d, a, r in zip(c.hist_days[i].tolist(), c.hist_acute[i].tolist(), c.hist_residual[i].tolist())
+                if d == d]                                   # NaN marks no attack
+        days, acute, resid = zip(*(hist + self.attacks[i])) if hist or self.attacks[i] else ((), (), ())
         return edss_at(day, float(c.cov["edss_chronic"][i]), days, acute, resid, self.scn.disease.edss.recovery_days)
 
     # ---------------------------------------------------------------- run and collect
@@ -238,21 +249,20 @@ class ChunkSim:
     def _finish(self) -> None:
         scn, c = self.scn, self.cohort
         visit = scn.disease.edss.visit_interval_days
+        days = (np.arange(1, math.ceil(self.end / visit - 1e-9)) * visit).tolist() + [self.end]
         edss_end = []
         for i in range(self.n):
-            d = visit
-            while d < self.end - 1e-9:
-                self.log(i, "edss", f"EDSS {report_edss(self._edss(i, d)):.1f} (visit)", day=d)
-                d += visit
-            e = report_edss(self._edss(i, self.end))
-            self.log(i, "edss", f"EDSS {e:.1f} (end of follow-up)", day=self.end)
-            edss_end.append(e)
+            reported = [report_edss(self._edss(i, d)) for d in days]
+            for d, e in zip(days[:-1], reported):
+                self.log(i, "edss", f"EDSS {e:.1f} (visit)", day=d)
+            self.log(i, "edss", f"EDSS {reported[-1]:.1f} (end of follow-up)", day=self.end)
+            edss_end.append(reported[-1])
         years = self.end / YEAR_DAYS
         window = scn.readouts.pre_study_window_days
         pre = np.sum(c.hist_days >= -window, axis=1)
         rel = np.array([len(a) for a in self.attacks])
         p = self.res.patients
-        p["patient"] = self.ids.tolist()
+        p["patient"] = list(self.ids)
         p["arm"] = [self.arm.name] * self.n
         p["candidate"] = c.key.tolist()
         for col in ("sex_female", "age_years", "height_cm", "weight_kg", "bsa_m2", "wbc_10e9_per_l", "anc_10e9_per_l",
@@ -288,13 +298,20 @@ def run_arm(scn: Scenario, arm: Arm, cohort: Cohort) -> ChunkResult:
     size = scn.run.chunk_size
     for start in range(0, cohort.n, size):
         part = ChunkSim(scn, arm, cohort.take(slice(start, start + size)), start).run()
+        gc.collect()
+        gc.freeze()       # finished records are kept to the end: stop the collector re-scanning them
         out.events += part.events
         out.labs += part.labs
         out.tallies += part.tallies
         for k, v in part.patients.items():
             out.patients.setdefault(k, []).extend(v)
-    out.events.sort(key=lambda r: (r[0], r[1], r[2]))
-    out.labs.sort(key=lambda r: (r[0], r[1], r[2]))
+    out.events.sort(key=_by_patient_day_seq)
+    out.labs.sort(key=_by_patient_day_seq)
+    gc.unfreeze()
     return out
+
+
+def _by_patient_day_seq(r: tuple) -> tuple:
+    return r[0], r[1], r[2]
 
 

@@ -352,7 +352,7 @@ class Run(Frozen):
     patients: Annotated[int, Field(ge=1)]
     follow_up_days: PositiveFloat
     chunk_size: Annotated[int, Field(ge=1)] = 2000
-    step_days: Annotated[float, Field(gt=0, le=1)] = 0.25
+    step_days: Annotated[float, Field(gt=0, le=1)] = 0.5
     replicate: Annotated[int, Field(ge=0)] = 0
 
 

@@ -5,14 +5,12 @@ import numpy as np
 
 #: One stream per kind of draw. Never renumber: keys are part of reproducibility.
 PURPOSES = {
-    "covariates": 0,
-    "relapse": 1,
-    "infection": 2,
-    "labs": 3,
-    "toxicity": 4,
-    "edss": 5,
-    "lvef": 6,
-    "adherence": 7,
+    "covariates": 0,   # the candidate's fixed block: covariates, first thresholds, pre-study history
+    "relapse": 1,      # per on-study attack: the next Exp(1) threshold, then its EDSS severity
+    "infection": 2,    # per infection: serious or not, the next threshold
+    "labs": 3,         # measurement error of blood counts
+    "protocol": 4,     # per course: toxicity grade; LVEF measurement error
+    "adherence": 5,    # missed oral doses
 }
 
 

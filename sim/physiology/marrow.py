@@ -46,6 +46,10 @@ class Friberg:
         """Circulating count (10^9/L) now."""
         return self.circ0 * self.y[4]
 
+    def count_of(self, i: int) -> float:
+        """Circulating count (10^9/L) of patient i now."""
+        return self.circ0[i] * self.y[4, i]
+
 
 class Lymphocytes:
     """Lymphocyte count per patient: dL/dt = kout*(L0 - L) - kill*C*L, stepped exactly for C constant over the step."""

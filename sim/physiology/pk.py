@@ -51,7 +51,7 @@ class LinearCompartments:
 
     def dose(self, idx: np.ndarray | int, cmt: int, amount: np.ndarray | float) -> None:
         """Add `amount` to compartment `cmt` of patients idx (a bolus at the current time)."""
-        self.z[:, idx] += self.Vinv[idx, :, cmt].T * np.asarray(amount, float)
+        np.add.at(self.z, (slice(None), idx), self.Vinv[idx, :, cmt].T * np.asarray(amount, float))
 
     def step(self) -> np.ndarray:
         """Advance all patients by dt; return the mean output over the step."""

@@ -154,15 +154,16 @@ class MitoxantroneModel:
         self.emax, self.ec50 = eff.emax, eff.ec50_mg_per_m2
         self.bsa = bsa
 
-    def dose(self, i: int, mg_per_m2: float) -> None:
-        self.pk.dose(i, 0, mg_per_m2 * self.bsa[i])
-        self.memory.dose(i, 0, mg_per_m2)
+    def dose(self, idx: np.ndarray, mg_per_m2: np.ndarray) -> None:
+        """Infusions now for patients idx (distinct), mg_per_m2 each."""
+        self.pk.dose(idx, 0, mg_per_m2 * self.bsa[idx])
+        self.memory.dose(idx, 0, mg_per_m2)
 
     def step(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Advance one step: (ANC proliferation inhibition, lymphocyte kill per day, relapse rate ratio), each over patients."""
         c = self.pk.step()                                 # mean plasma mg/L over the step
         e = self.memory.step()
-        effect = np.minimum(self.anc_slope * c, 1.0)
+        effect = self.anc_slope * c                        # linear (Friberg 2002); E > 1 means net kill
         rr = 1.0 - self.emax * e / (self.ec50 + e)
         return effect, self.alc_kill * c, rr
 
@@ -202,15 +203,13 @@ def protocol(sim, i: int, reg: Mitoxantrone):
             continue
         if decision.causes:
             sim.tally(i, "reduced", decision.causes)
-        per_day = decision.dose_mg_per_m2 / reg.split_days
-        for k in range(reg.split_days):
-            sim.infuse(i, sim.env.now + k, per_day)
+        sim.infuse(i, [sim.env.now + k for k in range(reg.split_days)], decision.dose_mg_per_m2 / reg.split_days)
         hist.cumulative_mg_per_m2 += decision.dose_mg_per_m2
         hist.courses_given += 1
         hist.last_infusion_day = sim.env.now + reg.split_days - 1
         sim.cumulative[i] = hist.cumulative_mg_per_m2
         sim.courses[i] = hist.courses_given
-        grade = toxicity_grade(sim.rng(i, "toxicity").random(), reg.toxicity.grade_probabilities)
+        grade = toxicity_grade(sim.rng(i, "protocol").random(), reg.toxicity.grade_probabilities)
         if grade:
             hist.toxicity_grades.append(grade)
             sim.log(i, "toxicity", f"non-haematological WHO grade {grade}", day=sim.env.now + reg.toxicity.onset_days)
