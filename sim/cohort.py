@@ -178,33 +178,36 @@ class CohortError(Exception):
 
 
 def build_cohort(scn: Scenario) -> Cohort:
-    """Screen candidates 0, 1, 2, ... in order until run.patients are eligible; the log counts up to the last one enrolled."""
+    """Screen candidates 0, 1, 2, ... in order until run.patients are eligible; the log counts up to the last one enrolled.
+
+    Candidates are drawn in batches of at most BATCH_MAX; only the eligible rows are kept, so memory follows the cohort.
+    """
     need = scn.run.patients
     limit = need * scn.cohort.max_screened_per_enrolled
-    parts: list[Candidates] = []
-    masks: list[np.ndarray] = []
-    fail_parts: list[dict[str, np.ndarray]] = []
-    start, got, batch = 0, 0, max(64, 2 * need)
+    kept: list[Candidates] = []
+    fails: dict[str, int] = {}
+    start, got = 0, 0
     while got < need and start < limit:
-        keys = np.arange(start, min(start + batch, limit))
-        cand = draw_candidates(scn, keys)
-        ok, fails = screen(scn, cand)
-        parts.append(cand)
-        masks.append(ok)
-        fail_parts.append(fails)
-        got += int(ok.sum())
-        rate = max(got / (keys[-1] + 1), 1.0 / scn.cohort.max_screened_per_enrolled)
-        start = keys[-1] + 1
-        batch = int(min(max(64, math.ceil(1.2 * (need - got) / rate)), 200_000))
+        rate = max(got / start, 1.0 / scn.cohort.max_screened_per_enrolled) if start else 0.25
+        batch = int(min(max(64, math.ceil(1.2 * (need - got) / rate)), BATCH_MAX, limit - start))
+        cand = draw_candidates(scn, np.arange(start, start + batch))
+        ok, fail = screen(scn, cand)
+        rows = np.flatnonzero(ok)[: need - got]
+        # the screening log stops at the last candidate enrolled
+        end = int(rows[-1]) + 1 if got + len(rows) == need else batch
+        for name, mask in fail.items():
+            fails[name] = fails.get(name, 0) + int(mask[:end].sum())
+        kept.append(Candidates(cand.key[rows], {k: v[rows] for k, v in cand.cov.items()}, cand.hist_days[rows],
+                               cand.hist_acute[rows], cand.hist_residual[rows]))
+        got += len(rows)
+        start += end
     if got < need:
         raise CohortError(f"cohort: only {got} of {need} patients eligible after screening {start} candidates "
                           f"(cohort.max_screened_per_enrolled = {scn.cohort.max_screened_per_enrolled}); "
                           "loosen the criteria or the covariate distributions")
-    ok = np.concatenate(masks)
-    last = int(np.flatnonzero(ok)[need - 1])
-    sel = np.flatnonzero(ok[: last + 1])
-    cat = lambda name: np.concatenate([getattr(p, name) for p in parts])  # noqa: E731
-    cov = {k: np.concatenate([p.cov[k] for p in parts])[sel] for k in parts[0].cov}
-    failed = {k: int(np.concatenate([f[k] for f in fail_parts])[: last + 1].sum()) for k in fail_parts[0]}
-    return Cohort(cat("key")[sel], cov, cat("hist_days")[sel], cat("hist_acute")[sel], cat("hist_residual")[sel],
-                  screened=last + 1, failed=failed)
+    cat = lambda name: np.concatenate([getattr(p, name) for p in kept])  # noqa: E731
+    cov = {k: np.concatenate([p.cov[k] for p in kept]) for k in kept[0].cov}
+    return Cohort(cat("key"), cov, cat("hist_days"), cat("hist_acute"), cat("hist_residual"), screened=start, failed=fails)
+
+
+BATCH_MAX = 8192

@@ -87,3 +87,16 @@ def test_rules_edss_reported_in_half_steps(value, reported):
 @pytest.mark.parametrize("base, later, worse", [(5.5, 6.5, True), (5.5, 6.0, False), (6.0, 6.5, True), (6.0, 6.0, False)])
 def test_rules_edss_worsening_thresholds(base, later, worse):
     assert edss_worsened(base, later) is worse
+
+
+def test_regression_cohort_does_not_depend_on_screening_batch_size(monkeypatch):
+    import sim.cohort as cohort_mod
+
+    scn = load_scenario(MITONMO, ["run.patients=60"])
+    big = build_cohort(scn)
+    monkeypatch.setattr(cohort_mod, "BATCH_MAX", 64)
+    small = build_cohort(scn)
+    assert small.screened == big.screened and small.failed == big.failed
+    np.testing.assert_array_equal(small.key, big.key)
+    for k in big.cov:
+        np.testing.assert_array_equal(small.cov[k], big.cov[k])
