@@ -73,6 +73,8 @@ class ChunkSim:
         inf = scn.infection
         self.inf_rate = inf.base_rate_per_year / YEAR_DAYS
         self.attacks: list[list[tuple[float, float, float]]] = [[] for _ in range(n)]   # (day, acute, residual)
+        self._hist_attacks: dict[int, list[tuple[float, float, float]]] = {}           # pre-study, built on first use
+        self._edss_chronic = cov["edss_chronic"].tolist()
         self.infections: list[list[tuple[float, float]]] = [[] for _ in range(n)]      # (day, observed WBC)
         self.n_infections = np.zeros(n, int)
         self.n_serious = np.zeros(n, int)
@@ -233,11 +235,15 @@ class ChunkSim:
 
     def _edss(self, i: int, day: float) -> float:
         """Continuous EDSS of patient i on `day`, from its pre-study and on-study attacks."""
-        c = self.cohort
-        hist = [(d, a, r) for d, a, r in zip(c.hist_days[i].tolist(), c.hist_acute[i].tolist(), c.hist_residual[i].tolist())
-                if d == d]                                   # NaN marks no attack
-        days, acute, resid = zip(*(hist + self.attacks[i])) if hist or self.attacks[i] else ((), (), ())
-        return edss_at(day, float(c.cov["edss_chronic"][i]), days, acute, resid, self.scn.disease.edss.recovery_days)
+        hist = self._hist_attacks.get(i)
+        if hist is None:
+            c = self.cohort
+            ok = ~np.isnan(c.hist_days[i])
+            hist = self._hist_attacks[i] = list(zip(c.hist_days[i][ok].tolist(), c.hist_acute[i][ok].tolist(),
+                                                    c.hist_residual[i][ok].tolist()))
+        both = hist + self.attacks[i]
+        days, acute, resid = zip(*both) if both else ((), (), ())
+        return edss_at(day, self._edss_chronic[i], days, acute, resid, self.scn.disease.edss.recovery_days)
 
     # ---------------------------------------------------------------- run and collect
     def run(self) -> ChunkResult:
