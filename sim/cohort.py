@@ -20,9 +20,11 @@ SLOT = {name: i for i, name in enumerate((
 ))}
 ETA_BASE = 18      # 12 standard-normal IIV slots
 N_ETA = 12
-ETA = {"mitoxantrone_cl": 0, "mitoxantrone_anc_slope": 1, "marrow_mtt": 2, "lvef_decline": 3}
+ETA = {"mitoxantrone_cl": 0, "mitoxantrone_anc_slope": 1, "marrow_mtt": 2, "lvef_decline": 3,
+       "baricitinib_cl": 4, "belimumab_cl": 5, "baricitinib_anc_slope": 6}
 COND_BASE = 30     # 16 condition slots (conditions taken in sorted name order)
 N_COND = 16
+SLOT.update({"hb": 46, "egfr": 47, "adherence": 48, "screen_hb": 49})   # slots 46-63: covariates added later
 HIST_BASE = 64     # per pre-study attack: gap, severe, size, residual
 HIST_MAX = 64
 BLOCK = HIST_BASE + 4 * HIST_MAX
@@ -83,10 +85,10 @@ def draw_candidates(scn: Scenario, keys: np.ndarray) -> Candidates:
     female = u("sex") < c.female_fraction
     cov: dict[str, np.ndarray] = {"sex_female": female.astype(float)}
     cov["age_years"] = dist_from_uniform(u("age"), c.age_years)
-    cov["height_cm"] = np.where(female, dist_from_uniform(u("height"), c.height_cm_female),
-                                dist_from_uniform(u("height"), c.height_cm_male))
-    cov["weight_kg"] = np.where(female, dist_from_uniform(u("weight"), c.weight_kg_female),
-                                dist_from_uniform(u("weight"), c.weight_kg_male))
+    by_sex = lambda slot, d_f, d_m: (np.full(n, np.nan) if d_f is None  # noqa: E731
+                                     else np.where(female, dist_from_uniform(u(slot), d_f), dist_from_uniform(u(slot), d_m)))
+    cov["height_cm"] = by_sex("height", c.height_cm_female, c.height_cm_male)
+    cov["weight_kg"] = by_sex("weight", c.weight_kg_female, c.weight_kg_male)
     cov["bsa_m2"] = bsa_mosteller(cov["height_cm"], cov["weight_kg"])
     anc = dist_from_uniform(u("anc"), c.anc_10e9_per_l)
     alc = dist_from_uniform(u("alc"), c.alc_10e9_per_l)
@@ -100,6 +102,11 @@ def draw_candidates(scn: Scenario, keys: np.ndarray) -> Candidates:
     cov["anc_10e9_per_l"] = rnd(anc * noise("screen_anc"))
     cov["alc_10e9_per_l"] = rnd(alc * noise("screen_alc"))
     cov["platelets_10e9_per_l"] = np.round(plt * noise("screen_platelets"), 0)
+    optional = lambda slot, d: np.full(n, np.nan) if d is None else dist_from_uniform(u(slot), d)  # noqa: E731
+    cov["true_hb_g_per_dl"] = optional("hb", c.hb_g_per_dl)
+    cov["hb_g_per_dl"] = np.round(cov["true_hb_g_per_dl"] * noise("screen_hb"), 1)
+    cov["egfr_ml_per_min"] = np.round(optional("egfr", c.egfr_ml_per_min), 0)
+    cov["u_adherence"] = u("adherence")
     cov["lvef_percent"] = np.round(dist_from_uniform(u("lvef"), c.lvef_percent), 1)
     cov["aqp4_positive"] = (u("aqp4") < c.aqp4_positive_fraction).astype(float)
     for j, name in enumerate(sorted(c.conditions)[:N_COND]):

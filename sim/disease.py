@@ -42,9 +42,10 @@ def attack_steps(u_severe: np.ndarray, u_size: np.ndarray, u_residual: np.ndarra
     return acute, residual
 
 
-def edss_at(t_day: float, chronic: float, attack_days, acute, residual, recovery_days: float) -> float:
-    """Continuous EDSS at t_day: chronic level plus, per past attack, residual + (acute - residual)·exp(-(t - t_attack)/recovery), in [0, 10]."""
-    value = chronic
+def edss_at(t_day: float, chronic: float, attack_days, acute, residual, recovery_days: float,
+            drift_per_day: float = 0.0) -> float:
+    """Continuous EDSS at t_day: chronic level (+ drift after day 0) plus, per past attack, residual + (acute - residual)·exp(-(t - t_attack)/recovery), in [0, 10]."""
+    value = chronic + drift_per_day * max(t_day, 0.0)
     for ta, a, r in zip(attack_days, acute, residual):
         if ta <= t_day:
             value += r + (a - r) * math.exp(-(t_day - ta) / recovery_days)

@@ -17,8 +17,9 @@ from .cohort import Cohort
 from .disease import attack_steps, edss_at, report_edss
 from .physiology.hazards import HazardClock
 from .physiology.marrow import Friberg, Lymphocytes
-from .regimens import mitoxantrone
-from .scenario import YEAR_DAYS, Arm, Mitoxantrone, Scenario
+from .regimens import build_model, treat
+from .regimens.outcome import Outcome
+from .scenario import YEAR_DAYS, Arm, Mitoxantrone, Scenario, leaf_regimens
 from .streams import PatientStreams, PURPOSES
 
 CLOCK_DAYS = 1.0   # how often the stepper process wakes in simpy time (it steps at run.step_days inside)
@@ -58,10 +59,21 @@ class ChunkSim:
         self.other = cov["true_other_10e9_per_l"]
         self.wbc_nadir = self.marrow.count() + self.lymph.count() + self.other
         self._lab_cv, self._lab_decimals = phys.labs.cv, phys.labs.decimals
-        self.drug = None
-        if isinstance(arm.regimen, Mitoxantrone):
-            self.drug = mitoxantrone.MitoxantroneModel(arm.regimen, cohort, dt)
-        self._doses: dict[int, list[tuple[int, float]]] = {}        # step index -> [(patient, mg/m2)]
+        self._hb = cov["true_hb_g_per_dl"].tolist()
+        self.models = {}                                             # drug -> its physiology model for this chunk
+        for reg in leaf_regimens(arm.regimen):
+            if reg.drug not in self.models and reg.drug != "none":
+                self.models[reg.drug] = build_model(reg, cohort, dt, self.end)
+        self._daily = [m for m in self.models.values() if m.daily is not None]
+        self._doses: dict[int, list[tuple[str, int, float]]] = {}   # step index -> [(drug, patient, amount)]
+        self.relapse_hooks: list[dict] = [{} for _ in range(n)]     # per patient: owner -> f(patient, day)
+        self._wake: dict[int, simpy.Event] = {}                     # patients whose sequence driver waits for news
+        self._histories: dict[tuple[int, str], object] = {}
+        self.doses = [0] * n                                        # doses or courses given (bolus protocols)
+        self.phase_path = [""] * n
+        self.infection_ratio = np.ones(n)
+        self.stopped = np.zeros(n, bool)
+        self.covered_until = np.full(n, np.nan)
         self._lab_queue: dict[int, list[tuple[float, int, str]]] = {}  # step index -> [(day, patient, context)]
         # relapses: rate per day, refractory after the last attack (pre-study attacks count)
         dis = scn.disease
@@ -85,15 +97,15 @@ class ChunkSim:
         self.stop_day = np.full(n, np.nan)
         self.wbc_min_observed = np.full(n, np.nan)
         self.lvef_last = np.full(n, np.nan)
-        lv = arm.regimen.lvef if isinstance(arm.regimen, Mitoxantrone) else None
+        lv = next((r.lvef for r in leaf_regimens(arm.regimen) if isinstance(r, Mitoxantrone)), None)
         if lv is not None:
             s = _sd(lv.decline_cv)
             self.lvef_decline = lv.decline_percent_per_mg_per_m2 * np.exp(s * cov["eta_lvef_decline"] - 0.5 * s * s)
             self.lvef_sd = lv.measurement_sd_percent
         self.env.process(self._clock())
-        if isinstance(arm.regimen, Mitoxantrone):
+        if arm.regimen.drug != "none":
             for i in range(n):
-                self.env.process(mitoxantrone.protocol(self, i, arm.regimen))
+                self.env.process(treat(self, i, arm.regimen))
 
     # ---------------------------------------------------------------- services for protocol processes
     def rng(self, i: int, purpose: str) -> np.random.Generator:
@@ -107,24 +119,25 @@ class ChunkSim:
         """Bring the physiology up to the current simulation time."""
         self.advance_to(self.env.now)
 
-    def draw_labs(self, i: int, context: str) -> float:
-        """Observed WBC (and ANC, ALC) of patient i now; logged to events and labs; returns observed WBC."""
+    def draw_labs(self, i: int, context: str) -> tuple[float, float, float, float]:
+        """Observed (WBC, ANC, ALC in 10^9/L, Hb in g/dL) of patient i now; logged to events and labs."""
         self.sync()
         return self._draw_labs(i, self.t, context)
 
-    def _draw_labs(self, i: int, day: float, context: str) -> float:
+    def _draw_labs(self, i: int, day: float, context: str) -> tuple[float, float, float, float]:
         anc, alc = float(self.marrow.count_of(i)), float(self.lymph.x[i])
-        z = self._streams["labs"][i].standard_normal(3).tolist()
+        z = self._streams["labs"][i].standard_normal(4).tolist()
         cv, dec = self._lab_cv, self._lab_decimals
         wbc = round((anc + alc + float(self.other[i])) * math.exp(cv * z[0]), dec)
         anc_o = round(anc * math.exp(cv * z[1]), dec)
         alc_o = round(alc * math.exp(cv * z[2]), dec)
+        hb = round(self._hb[i] * math.exp(cv * z[3]), 1)
         self._seq += 1
-        self.res.labs.append((self.ids[i], day, self._seq, wbc, anc_o, alc_o, context))
-        self.log(i, "blood_draw", f"WBC {wbc:.2f}, ANC {anc_o:.2f}, ALC {alc_o:.2f} ({context})", day=day)
+        self.res.labs.append((self.ids[i], day, self._seq, wbc, anc_o, alc_o, hb, context))
+        self.log(i, "blood_draw", f"WBC {wbc:.2f}, ANC {anc_o:.2f}, ALC {alc_o:.2f}, Hb {hb:.1f} ({context})", day=day)
         if not wbc >= self.wbc_min_observed[i]:
             self.wbc_min_observed[i] = wbc
-        return wbc
+        return wbc, anc_o, alc_o, hb
 
     def schedule_labs(self, i: int, day: float, context: str) -> None:
         """A blood draw at a later day, taken by the stepper when it reaches that day."""
@@ -138,20 +151,63 @@ class ChunkSim:
         self.log(i, "lvef", f"LVEF {obs:.1f}%")
         return obs
 
-    def infuse(self, i: int, days: list[float], mg_per_m2: float) -> None:
-        """Infusions of mg_per_m2 (times BSA) on each of `days`, applied by the stepper at those times."""
-        mg = mg_per_m2 * float(self.cohort.cov["bsa_m2"][i])
-        text = f"{mg_per_m2:.2f} mg/m2 = {mg:.2f} mg"
+    def give(self, i: int, drug: str, days: list[float], amount: float, text: str) -> None:
+        """Bolus doses of `amount` (the drug model's dose unit) on each of `days`, applied by the stepper at those times."""
         for day in days:
             if day < self.end:
-                self._doses.setdefault(self._step_of(day), []).append((i, mg_per_m2))
+                self._doses.setdefault(self._step_of(day), []).append((drug, i, amount))
                 self.log(i, "infusion", text, day=day)
 
-    def stop(self, i: int, cause: str, details: str) -> None:
-        """Treatment ends for patient i (follow-up goes on): `cause` is the category, `details` the event text."""
-        self.stop_reason[i] = cause
-        self.stop_day[i] = self.env.now
-        self.log(i, "stop", details)
+    def dosed(self, i: int) -> None:
+        """A dose or course was given: counted, and a waiting sequence driver is told."""
+        self.doses[i] += 1
+        self.notify(i)
+
+    def stop(self, i: int, outcome: Outcome) -> None:
+        """Treatment ends for patient i (follow-up goes on), with the outcome's cause, day and cover."""
+        self.stop_reason[i] = outcome.cause
+        self.stop_day[i] = outcome.day
+        self.covered_until[i] = min(outcome.covered_until_day, self.end)
+        self.stopped[i] = True
+        self.log(i, "stop", outcome.details, day=outcome.day)
+        self.leave_phase(i)
+
+    def leave_phase(self, i: int) -> None:
+        """Daily dosing of patient i ends, relapse hooks are dropped, the infection ratio is reset."""
+        self.sync()
+        for m in self._daily:
+            m.daily.on[i] = False
+        self.relapse_hooks[i].clear()
+        self.infection_ratio[i] = 1.0
+
+    def set_infection_ratio(self, i: int, ratio: float) -> None:
+        self.sync()
+        self.infection_ratio[i] = ratio
+
+    def history(self, i: int, drug: str, make):
+        """Patient i's record for a drug's rules (made on first use), kept across the phases of a sequence."""
+        h = self._histories.get((i, drug))
+        if h is None:
+            h = self._histories[(i, drug)] = make()
+        return h
+
+    def watch(self, i: int) -> simpy.Event:
+        """An event that fires at patient i's next relapse or dose."""
+        ev = self._wake[i] = self.env.event()
+        return ev
+
+    def unwatch(self, i: int) -> None:
+        self._wake.pop(i, None)
+
+    def notify(self, i: int) -> None:
+        ev = self._wake.pop(i, None)
+        if ev is not None and not ev.triggered:
+            ev.succeed()
+
+    def edss_now(self, i: int) -> float:
+        """Continuous EDSS of patient i now."""
+        self.sync()
+        return self._edss(i, self.env.now + 1e-9)
 
     def tally(self, i: int, kind: str, causes: tuple[str, ...]) -> None:
         for c in causes:
@@ -177,18 +233,24 @@ class ChunkSim:
         t0, t1 = self.k * dt, (self.k + 1) * dt
         doses = self._doses.pop(self.k, None)
         if doses:
-            idx, amt = zip(*doses)
-            self.drug.dose(np.array(idx), np.array(amt))
+            for drug in {d for d, _, _ in doses}:
+                idx, amt = zip(*[(i, a) for d, i, a in doses if d == drug])
+                self.models[drug].dose(np.array(idx), np.array(amt))
+        if self._daily:
+            day = math.ceil(t0 - 1e-9)
+            if day < t1 - 1e-9:                     # an integer day starts in this step: daily doses
+                for m in self._daily:
+                    idx = m.daily.due(day)
+                    if idx.size:
+                        m.dose(idx, m.daily.amt[idx])
         for day, i, context in self._lab_queue.pop(self.k, ()):
             self._draw_labs(i, day, context)
-        if self.drug is not None:
-            effect, kill, rr = self.drug.step()
-            self.marrow.step(effect)
-            self.lymph.step(kill)
-        else:
-            self.marrow.step(0.0)
-            self.lymph.step(0.0)
-            rr = 1.0
+        effect, kill, rr = 0.0, 0.0, 1.0
+        for m in self.models.values():
+            e, k, r = m.step()
+            effect, kill, rr = effect + e, kill + k, rr * r
+        self.marrow.step(effect)
+        self.lymph.step(kill)
         # relapses
         active = np.clip((t1 - self.refractory_until) / dt, 0.0, 1.0)
         idx, times = self.relapses.advance(self.rate_relapse * rr * active, t0, dt)
@@ -199,7 +261,7 @@ class ChunkSim:
         mult = np.ones(self.n)
         for band in self.scn.infection.anc_bands:
             mult = np.where(anc < band.below_anc_10e9_per_l, band.multiplier, mult)
-        idx, times = self.infect.advance(self.inf_rate * mult, t0, dt)
+        idx, times = self.infect.advance(self.inf_rate * mult * self.infection_ratio, t0, dt)
         self.k += 1
         self.t = t1
         for i, te in zip(idx.tolist(), times.tolist()):
@@ -222,6 +284,9 @@ class ChunkSim:
         edss = report_edss(self._edss(i, day + 1e-9))
         self.log(i, "relapse", f"attack {len(self.attacks[i])}: EDSS +{acute[0]:.2f} acute, "
                                f"+{residual[0]:.2f} residual; EDSS {edss:.1f}", day=day)
+        for hook in list(self.relapse_hooks[i].values()):
+            hook(i, day)
+        self.notify(i)
 
     def _infection(self, i: int, day: float) -> None:
         rng = self.rng(i, "infection")
@@ -230,7 +295,7 @@ class ChunkSim:
         self.n_infections[i] += 1
         self.n_serious[i] += serious
         self.log(i, "infection", "serious" if serious else "non-serious", day=day)
-        wbc = self._draw_labs(i, self.t, "infection work-up")
+        wbc = self._draw_labs(i, self.t, "infection work-up")[0]
         self.infections[i].append((day, wbc))
 
     def _edss(self, i: int, day: float) -> float:
@@ -243,7 +308,8 @@ class ChunkSim:
                                                     c.hist_residual[i][ok].tolist()))
         both = hist + self.attacks[i]
         days, acute, resid = zip(*both) if both else ((), (), ())
-        return edss_at(day, self._edss_chronic[i], days, acute, resid, self.scn.disease.edss.recovery_days)
+        e = self.scn.disease.edss
+        return edss_at(day, self._edss_chronic[i], days, acute, resid, e.recovery_days, e.drift_per_year / YEAR_DAYS)
 
     # ---------------------------------------------------------------- run and collect
     def run(self) -> ChunkResult:
@@ -274,6 +340,8 @@ class ChunkSim:
         for col in ("sex_female", "age_years", "height_cm", "weight_kg", "bsa_m2", "wbc_10e9_per_l", "anc_10e9_per_l",
                     "alc_10e9_per_l", "platelets_10e9_per_l", "lvef_percent", "aqp4_positive", "untreated_arr"):
             p[col] = c.cov[col].tolist()
+        for col in ("hb_g_per_dl", "egfr_ml_per_min"):
+            p[col] = c.cov[col].tolist()
         p["pre_study_relapses"] = pre.tolist()
         p["pre_study_years"] = [window / YEAR_DAYS] * self.n
         p["pre_study_arr"] = (pre / (window / YEAR_DAYS)).tolist()
@@ -292,6 +360,20 @@ class ChunkSim:
         p["toxicity_max_grade"] = self.toxicity_max.tolist()
         p["discontinuation"] = self.stop_reason
         p["stop_day"] = self.stop_day.tolist()
+        daily = sum((m.daily.count for m in self._daily), np.zeros(self.n, int))
+        p["doses_given"] = (np.asarray(self.doses) + daily).tolist()
+        last = np.full(self.n, np.nan)
+        for m in self._daily:
+            last = np.fmax(last, m.daily.last_day)
+        p["last_daily_dose_day"] = last.tolist()
+        t_end = np.where(self.stopped, self.covered_until, self.end)
+        on_rel = np.array([sum(1 for d, _, _ in a if d <= te) for a, te in zip(self.attacks, t_end)])
+        p["treatment_end_day"] = t_end.tolist()
+        p["relapses_on_treatment"] = on_rel.tolist()
+        p["on_treatment_years"] = (t_end / YEAR_DAYS).tolist()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p["arr_on_treatment"] = np.where(t_end > 0, on_rel / (t_end / YEAR_DAYS), np.nan).tolist()
+        p["phases"] = self.phase_path
 
 
 def _sd(cv: float) -> float:

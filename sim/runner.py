@@ -19,7 +19,8 @@ PATIENT_COLUMNS = (
     "untreated_arr", "pre_study_relapses", "pre_study_years", "pre_study_arr", "relapses", "follow_up_years", "arr",
     "first_relapse_day", "edss_start", "edss_end", "cumulative_dose_mg_per_m2", "courses", "wbc_nadir_10e9_per_l",
     "wbc_min_observed_10e9_per_l", "infections", "serious_infections", "toxicity_max_grade", "discontinuation",
-    "stop_day",
+    "stop_day", "hb_g_per_dl", "egfr_ml_per_min", "doses_given", "last_daily_dose_day", "treatment_end_day",
+    "relapses_on_treatment", "on_treatment_years", "arr_on_treatment", "phases",
 )
 
 
@@ -41,8 +42,9 @@ class Results:
             "patients.csv": csv_text(list(PATIENT_COLUMNS), zip(*cols)),
             "events.csv": csv_text(["arm", "patient", "day", "type", "details"],
                                    ((a, p, f"{d:.3f}", k, s) for a, p, d, k, s in self.events)),
-            "labs.csv": csv_text(["arm", "patient", "day", "wbc_10e9_per_l", "anc_10e9_per_l", "alc_10e9_per_l", "context"],
-                                 ((a, p, f"{d:.3f}", w, n, l, c) for a, p, d, w, n, l, c in self.labs)),
+            "labs.csv": csv_text(["arm", "patient", "day", "wbc_10e9_per_l", "anc_10e9_per_l", "alc_10e9_per_l",
+                                  "hb_g_per_dl", "context"],
+                                 ((a, p, f"{d:.3f}", w, n, l, h, c) for a, p, d, w, n, l, h, c in self.labs)),
         }
 
     def files(self, source: str = "", overrides: tuple[str, ...] = ()) -> dict[str, str]:
@@ -85,8 +87,9 @@ def run(scn: Scenario) -> Results:
         for k, v in out.patients.items():
             res.patients.setdefault(k, []).extend(v)
         res.events += [(arm.name, p, d, k, s) for p, d, _, k, s in out.events]
-        res.labs += [(arm.name, p, d, w, a, l, c) for p, d, _, w, a, l, c in out.labs]
-        cols = {k: np.asarray(v, dtype=object if k in ("arm", "discontinuation") else float) for k, v in out.patients.items()}
+        res.labs += [(arm.name, p, d, w, a, l, h, c) for p, d, _, w, a, l, h, c in out.labs]
+        cols = {k: np.asarray(v, dtype=object if k in ("arm", "discontinuation", "phases") else float)
+                for k, v in out.patients.items()}
         arms[arm.name] = readouts.summarize_arm(cols, out.tallies)
     res.summary = {
         "scenario": scn.run.name,

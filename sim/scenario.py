@@ -6,52 +6,19 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
-PositiveFloat = Annotated[float, Field(gt=0)]
-NonNegFloat = Annotated[float, Field(ge=0)]
-Probability = Annotated[float, Field(ge=0, le=1)]
-
-
-class Frozen(BaseModel):
-    """Base of every scenario model: immutable, unknown keys are errors."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-# ---------------------------------------------------------------- distributions
-class Dist(Frozen):
-    """A covariate distribution: normal(mean, sd), lognormal(median, cv), uniform(low, high) or fixed(value); normal and lognormal may be truncated to [low, high]."""
-
-    kind: Literal["normal", "lognormal", "uniform", "fixed"]
-    mean: float | None = None
-    sd: NonNegFloat | None = None
-    median: PositiveFloat | None = None
-    cv: NonNegFloat | None = None
-    low: float | None = None
-    high: float | None = None
-    value: float | None = None
-    source: str | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> "Dist":
-        need = {"normal": ("mean", "sd"), "lognormal": ("median", "cv"),
-                "uniform": ("low", "high"), "fixed": ("value",)}[self.kind]
-        missing = [f for f in need if getattr(self, f) is None]
-        if missing:
-            raise ValueError(f"{self.kind} distribution needs {', '.join(missing)}")
-        if self.low is not None and self.high is not None and not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
-        return self
-
+from .config import Dist, Frozen, NonNegFloat, PositiveFloat, Probability
+from .regimen_config import (ALL_DRUGS, DRUG_MODELS, Baricitinib, Belimumab, Mitoxantrone, Regimen, Sequence,  # noqa: F401
+                             Untreated, leaf_regimens)
 
 # ---------------------------------------------------------------- cohort
 COVARIATES = (
     "age_years", "sex_female", "height_cm", "weight_kg", "bsa_m2",
     "wbc_10e9_per_l", "anc_10e9_per_l", "alc_10e9_per_l", "platelets_10e9_per_l",
-    "lvef_percent", "edss", "aqp4_positive", "prior_relapses",
+    "lvef_percent", "edss", "aqp4_positive", "prior_relapses", "hb_g_per_dl", "egfr_ml_per_min",
 )
 
 
@@ -89,16 +56,18 @@ class Cohort(Frozen):
 
     female_fraction: Probability = 0.85
     age_years: Dist
-    height_cm_female: Dist
-    height_cm_male: Dist
-    weight_kg_female: Dist
-    weight_kg_male: Dist
+    height_cm_female: Dist | None = None
+    height_cm_male: Dist | None = None
+    weight_kg_female: Dist | None = None
+    weight_kg_male: Dist | None = None
     anc_10e9_per_l: Dist
     alc_10e9_per_l: Dist
     other_wbc_10e9_per_l: Dist
     platelets_10e9_per_l: Dist
     lvef_percent: Dist
     edss_chronic: Dist
+    hb_g_per_dl: Dist | None = None
+    egfr_ml_per_min: Dist | None = None
     aqp4_positive_fraction: Probability = 0.8
     conditions: dict[str, Probability] = {}
     history_days: PositiveFloat = 730
@@ -109,6 +78,10 @@ class Cohort(Frozen):
     @model_validator(mode="after")
     def _check(self) -> "Cohort":
         allowed = set(COVARIATES) | set(self.conditions)
+        for name in ("height_cm", "weight_kg"):
+            given = [getattr(self, f"{name}_{sex}") is not None for sex in ("female", "male")]
+            if any(given) and not all(given):
+                raise ValueError(f"give both {name}_female and {name}_male, or neither")
 
         def walk(c: Criterion, where: str) -> None:
             if c.any_of is not None:
@@ -139,6 +112,7 @@ class Edss(Frozen):
     residual_fraction: Dist
     recovery_days: PositiveFloat = 30
     visit_interval_days: PositiveFloat = 90
+    drift_per_year: NonNegFloat = 0.0
 
 
 class Disease(Frozen):
@@ -199,145 +173,6 @@ class Physiology(Frozen):
     labs: Labs = Labs()
 
 
-# ---------------------------------------------------------------- regimens
-class WbcBand(Frozen):
-    """Pre-infusion WBC band low <= WBC < high (high omitted = no upper bound): dose at most dose_mg_per_m2; 0 = no infusion."""
-
-    low_10e9_per_l: NonNegFloat
-    high_10e9_per_l: PositiveFloat | None = None
-    dose_mg_per_m2: NonNegFloat
-
-
-class InfectionBand(Frozen):
-    """An infection within the window with observed WBC below `below_wbc_10e9_per_l` caps the next dose."""
-
-    below_wbc_10e9_per_l: PositiveFloat
-    next_dose_mg_per_m2: NonNegFloat
-
-
-class InfectionRule(Frozen):
-    window_days: NonNegFloat = 21
-    bands: list[InfectionBand] = []
-
-    @model_validator(mode="after")
-    def _check(self) -> "InfectionRule":
-        th = [b.below_wbc_10e9_per_l for b in self.bands]
-        if th != sorted(th, reverse=True) or len(set(th)) != len(th):
-            raise ValueError("infection bands must have strictly decreasing below_wbc_10e9_per_l")
-        return self
-
-
-class ToxicityRule(Frozen):
-    """Non-haematological toxicity per course: probability of WHO grade 1..4; grades in reduce_grades set the dose to reduced_dose_mg_per_m2 from then on; stop_grade stops treatment."""
-
-    grade_probabilities: Annotated[list[Probability], Field(min_length=4, max_length=4)] = [0.25, 0.05, 0.01, 0.0]
-    reduce_grades: list[Annotated[int, Field(ge=1, le=4)]] = [2, 3]
-    reduced_dose_mg_per_m2: NonNegFloat = 10
-    stop_grade: Annotated[int, Field(ge=1, le=5)] = 4
-    onset_days: NonNegFloat = 7
-
-    @model_validator(mode="after")
-    def _check(self) -> "ToxicityRule":
-        if sum(self.grade_probabilities) > 1 + 1e-12:
-            raise ValueError("grade_probabilities must sum to at most 1")
-        return self
-
-
-class Lvef(Frozen):
-    """LVEF falls by decline_percent_per_mg_per_m2 (log-normal IIV) of cumulative dose; observed with sd; stop below stop_below_percent."""
-
-    stop_below_percent: float = 50
-    decline_percent_per_mg_per_m2: NonNegFloat = 0.03
-    decline_cv: NonNegFloat = 1.0
-    measurement_sd_percent: NonNegFloat = 2.0
-    check_before_each_course: bool = True
-
-
-class MitoxantronePk(Frozen):
-    """Three-compartment linear PK per m2 of BSA (central V1, peripheral V2, deep V3), clearance with log-normal IIV."""
-
-    v1_l_per_m2: PositiveFloat = 12.2
-    cl_l_per_h_per_m2: PositiveFloat = 25.0
-    cl_cv: NonNegFloat = 0.5
-    q2_l_per_h_per_m2: PositiveFloat = 3.4
-    v2_l_per_m2: PositiveFloat = 5.1
-    q3_l_per_h_per_m2: PositiveFloat = 55.6
-    v3_l_per_m2: PositiveFloat = 1858.0
-
-
-class MarrowEffect(Frozen):
-    """Drug effect on marrow: linear slope on plasma concentration (L/mg) for neutrophil proliferation and lymphocyte kill rate."""
-
-    anc_slope_l_per_mg: NonNegFloat = 22.0
-    anc_slope_cv: NonNegFloat = 0.43
-    alc_kill_l_per_mg_per_day: NonNegFloat = 22.0
-
-
-class Efficacy(Frozen):
-    """Effect on relapse hazard: RR = 1 - emax*E/(ec50+E); E is a dose memory (mg/m2) entering with mean onset_days and decaying with persistence_half_life_days."""
-
-    emax: Probability = 0.85
-    ec50_mg_per_m2: PositiveFloat = 6.0
-    onset_days: PositiveFloat = 14.0
-    persistence_half_life_days: PositiveFloat = 120.0
-
-
-class Mitoxantrone(Frozen):
-    """Mitoxantrone IV courses: amt every ii days, addl further courses, optional split over split_days, with the dose rules as data."""
-
-    drug: Literal["mitoxantrone"]
-    amt_mg_per_m2: PositiveFloat = 12
-    ii_days: PositiveFloat = 90
-    addl: Annotated[int, Field(ge=0)] = 7
-    split_days: Annotated[int, Field(ge=1, le=30)] = 1
-    cap_mg_per_m2: PositiveFloat = 120
-    wbc_bands: list[WbcBand]
-    recheck_days: PositiveFloat = 7
-    max_rechecks: Annotated[int, Field(ge=0)] = 0
-    checks_after_course_days: list[PositiveFloat] = []
-    infection_rule: InfectionRule = InfectionRule()
-    toxicity: ToxicityRule = ToxicityRule()
-    lvef: Lvef = Lvef()
-    pk: MitoxantronePk = MitoxantronePk()
-    marrow_effect: MarrowEffect = MarrowEffect()
-    efficacy: Efficacy = Efficacy()
-
-    @field_validator("wbc_bands")
-    @classmethod
-    def _check_bands(cls, bands: list[WbcBand]) -> list[WbcBand]:
-        check_wbc_bands(bands)
-        return bands
-
-
-def check_wbc_bands(bands: list[WbcBand]) -> None:
-    """Bands must tile [0, inf): sorted by low, each high equal to the next low, the first starting at 0, the last open."""
-    if not bands:
-        raise ValueError("wbc_bands must not be empty")
-    ordered = sorted(bands, key=lambda b: b.low_10e9_per_l)
-    if ordered[0].low_10e9_per_l != 0:
-        raise ValueError("wbc_bands must start at low_10e9_per_l = 0")
-    for a, b in zip(ordered, ordered[1:]):
-        if a.high_10e9_per_l is None or a.high_10e9_per_l > b.low_10e9_per_l:
-            raise ValueError(f"wbc_bands overlap: [{a.low_10e9_per_l}, {a.high_10e9_per_l or 'inf'}) "
-                             f"and [{b.low_10e9_per_l}, {b.high_10e9_per_l or 'inf'})")
-        if a.high_10e9_per_l < b.low_10e9_per_l:
-            raise ValueError(f"wbc_bands leave a gap between {a.high_10e9_per_l} and {b.low_10e9_per_l}")
-    for b in ordered:
-        if b.high_10e9_per_l is not None and b.high_10e9_per_l <= b.low_10e9_per_l:
-            raise ValueError(f"wbc band [{b.low_10e9_per_l}, {b.high_10e9_per_l}) is empty")
-    if ordered[-1].high_10e9_per_l is not None:
-        raise ValueError("the highest wbc band must have no high_10e9_per_l")
-
-
-class Untreated(Frozen):
-    """No treatment: the natural course under the same follow-up."""
-
-    drug: Literal["none"]
-
-
-Regimen = Annotated[Union[Mitoxantrone, Untreated], Field(discriminator="drug")]
-
-
 class Arm(Frozen):
     name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
     regimen: Regimen
@@ -357,7 +192,10 @@ class Run(Frozen):
 
 
 class Readouts(Frozen):
+    """Readout settings: the pre-study window for baseline ARR, and the arm others are compared with (default: the first)."""
+
     pre_study_window_days: PositiveFloat = 365
+    reference_arm: str | None = None
 
 
 class Scenario(Frozen):
@@ -379,6 +217,22 @@ class Scenario(Frozen):
             raise ValueError(f"arm names must be unique (got {names})")
         if self.readouts.pre_study_window_days > self.cohort.history_days:
             raise ValueError("readouts.pre_study_window_days exceeds cohort.history_days")
+        if self.readouts.reference_arm is not None and self.readouts.reference_arm not in names:
+            raise ValueError(f"readouts.reference_arm '{self.readouts.reference_arm}' is not an arm "
+                             f"(arms: {', '.join(names)})")
+        c = self.cohort
+        for a, arm in enumerate(self.arms):
+            for reg in leaf_regimens(arm.regimen):
+                where = f"arms.{a}.regimen ({reg.drug})"
+                if isinstance(reg, (Mitoxantrone, Belimumab)) and (c.weight_kg_female is None or c.height_cm_female is None):
+                    need = "per m2 of body surface" if isinstance(reg, Mitoxantrone) else "per kg of body weight"
+                    raise ValueError(f"{where}: the dose is {need}, but the cohort has no weight_kg_female/"
+                                     "weight_kg_male and height_cm_female/height_cm_male distributions")
+                if isinstance(reg, Baricitinib):
+                    if reg.renal_bands and c.egfr_ml_per_min is None:
+                        raise ValueError(f"{where}: renal_bands need cohort.egfr_ml_per_min")
+                    if any(t.analyte == "hb_g_per_dl" for t in reg.interrupt_below) and c.hb_g_per_dl is None:
+                        raise ValueError(f"{where}: interrupt_below on hb_g_per_dl needs cohort.hb_g_per_dl")
         return self
 
 
@@ -388,7 +242,7 @@ class ScenarioError(Exception):
 
 
 def _loc(loc: tuple) -> str:
-    return ".".join(str(p) for p in loc if p not in ("mitoxantrone", "none")) or "(top level)"
+    return ".".join(str(p) for p in loc if p not in ALL_DRUGS) or "(top level)"
 
 
 def _fields_at(loc: tuple) -> list[str] | None:
@@ -397,8 +251,8 @@ def _fields_at(loc: tuple) -> list[str] | None:
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
-        if part in ("mitoxantrone", "none"):
-            model = {"mitoxantrone": Mitoxantrone, "none": Untreated}[part]
+        if part in ALL_DRUGS:
+            model = {**DRUG_MODELS, "sequence": Sequence}[part]
             continue
         field = getattr(model, "model_fields", {}).get(part)
         if field is None:
@@ -429,7 +283,8 @@ def format_validation_error(err: ValidationError, origin: str) -> str:
         allowed = _fields_at(loc)
         msg = f"unknown field '{loc[-1]}'" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
     elif e["type"] == "union_tag_invalid":
-        msg = f"unknown drug {e.get('input')!r} (allowed: mitoxantrone, none)"
+        tags = (e.get("ctx") or {}).get("expected_tags") or ", ".join(ALL_DRUGS)
+        msg = f"unknown drug {e.get('input')!r} (allowed: {tags})"
     else:
         msg = e["msg"].removeprefix("Value error, ")
         if "input" in e and not isinstance(e["input"], (dict, list)):

@@ -8,7 +8,8 @@ import numpy as np
 
 from ..cohort import Cohort
 from ..physiology.pk import LinearCompartments, chain_matrix, mammillary_matrix
-from ..scenario import InfectionRule, Mitoxantrone, ToxicityRule, WbcBand
+from .outcome import Outcome
+from ..regimen_config import InfectionRule, Mitoxantrone, ToxicityRule, WbcBand
 
 
 # ------------------------------------------------------------------ rules (pure)
@@ -154,6 +155,8 @@ class MitoxantroneModel:
         self.emax, self.ec50 = eff.emax, eff.ec50_mg_per_m2
         self.bsa = bsa
 
+    daily = None
+
     def dose(self, idx: np.ndarray, mg_per_m2: np.ndarray) -> None:
         """Infusions now for patients idx (distinct), mg_per_m2 each."""
         self.pk.dose(idx, 0, mg_per_m2 * self.bsa[idx])
@@ -175,17 +178,22 @@ def _sd(cv: float) -> float:
 
 # ------------------------------------------------------------------ protocol (simpy process)
 def protocol(sim, i: int, reg: Mitoxantrone):
-    """One patient's mitoxantrone course: at each scheduled course a WBC draw and the dose rules, then infusions and checks."""
-    hist = CourseHistory(infections=sim.infections[i])
+    """One patient's mitoxantrone course: at each scheduled course a WBC draw and the dose rules, then infusions and checks.
+
+    Returns an Outcome: why the course ended and until when its last dose covers.
+    The course history (cumulative dose, toxicity, infections) is the patient's, kept across phases of a sequence.
+    """
+    hist = sim.history(i, "mitoxantrone", lambda: CourseHistory(infections=sim.infections[i]))
+    start = sim.env.now
     for course in range(reg.addl + 1):
-        day = course * reg.ii_days
+        day = start + course * reg.ii_days
         if day >= sim.end:
             break
         if day > sim.env.now:
             yield sim.env.timeout(day - sim.env.now)
         hist.rechecks = 0
         while True:
-            wbc = sim.draw_labs(i, f"pre-infusion, course {course + 1}")
+            wbc = sim.draw_labs(i, f"pre-infusion, course {course + 1}")[0]
             lvef = sim.measure_lvef(i, hist.cumulative_mg_per_m2) if reg.lvef.check_before_each_course else None
             decision = decide_dose(wbc, hist, reg, lvef)
             sim.log(i, "dose_decision", f"course {course + 1}: {decision.action}"
@@ -196,14 +204,16 @@ def protocol(sim, i: int, reg: Mitoxantrone):
             hist.rechecks += 1
             yield sim.env.timeout(reg.recheck_days)
         if decision.action == "stop":
-            sim.stop(i, decision.causes[0], decision.reasons[0])
-            return
+            return Outcome(decision.causes[0], decision.reasons[0], sim.env.now, sim.env.now)
         if decision.action in ("skip", "recheck"):
             sim.tally(i, "skipped", decision.causes)
             continue
         if decision.causes:
             sim.tally(i, "reduced", decision.causes)
-        sim.infuse(i, [sim.env.now + k for k in range(reg.split_days)], decision.dose_mg_per_m2 / reg.split_days)
+        per_day = decision.dose_mg_per_m2 / reg.split_days
+        mg = per_day * float(sim.cohort.cov["bsa_m2"][i])
+        sim.give(i, "mitoxantrone", [sim.env.now + k for k in range(reg.split_days)], per_day,
+                 f"{per_day:.2f} mg/m2 = {mg:.2f} mg")
         hist.cumulative_mg_per_m2 += decision.dose_mg_per_m2
         hist.courses_given += 1
         hist.last_infusion_day = sim.env.now + reg.split_days - 1
@@ -216,9 +226,9 @@ def protocol(sim, i: int, reg: Mitoxantrone):
             sim.toxicity_max[i] = max(sim.toxicity_max[i], grade)
         for after in reg.checks_after_course_days:
             sim.schedule_labs(i, sim.env.now + after, f"{after:g} d after course {course + 1}")
+        sim.dosed(i)
         if decision.final:
-            sim.stop(i, "cumulative cap reached", f"cumulative dose {hist.cumulative_mg_per_m2:g} mg/m2 reached the "
-                     f"{reg.cap_mg_per_m2:g} mg/m2 cap")
-            return
-    sim.stop(i, "schedule completed", f"schedule completed: {hist.courses_given} courses, "
-             f"{hist.cumulative_mg_per_m2:g} mg/m2")
+            return Outcome("cumulative cap reached", f"cumulative dose {hist.cumulative_mg_per_m2:g} mg/m2 reached the "
+                           f"{reg.cap_mg_per_m2:g} mg/m2 cap", sim.env.now, sim.env.now + reg.ii_days)
+    return Outcome("schedule completed", f"schedule completed: {hist.courses_given} courses, "
+                   f"{hist.cumulative_mg_per_m2:g} mg/m2", sim.env.now, start + (reg.addl + 1) * reg.ii_days, True)

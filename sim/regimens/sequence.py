@@ -1,0 +1,97 @@
+"""Sequences of phases (Correale 2005's rescue course): the transition rule as a pure function and the driver process."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import simpy
+
+from ..disease import edss_worsened, report_edss
+from ..regimen_config import Sequence, Transition
+
+
+@dataclass(frozen=True)
+class PhaseFacts:
+    """What the transition rules see about the current phase at a check."""
+
+    now_day: float
+    completed: bool                    # the phase's schedule has finished
+    doses: int                         # doses or courses given in the phase
+    relapse_days: tuple[float, ...]    # attacks since the phase started
+    edss_start: float | None           # reported EDSS at phase start
+    edss_visit: float | None           # reported EDSS at this check, when the check is an EDSS visit
+
+
+def next_transition(transitions: list[Transition], facts: PhaseFacts) -> tuple[Transition, str] | None:
+    """The first transition (in listed order) whose trigger holds, with the reason; None if none does."""
+    for t in transitions:
+        if t.on_complete and facts.completed:
+            return t, "phase schedule completed"
+        if t.after_doses is not None and facts.doses >= t.after_doses:
+            return t, f"{facts.doses} doses given"
+        if t.on_relapse and facts.relapse_days:
+            return t, f"relapse on day {facts.relapse_days[-1]:.1f}"
+        if t.relapses is not None:
+            recent = [d for d in facts.relapse_days if d > facts.now_day - t.window_days]
+            if len(recent) >= t.relapses:
+                return t, f"{len(recent)} relapses within {t.window_days:g} days"
+        if t.on_edss_worsening and facts.edss_visit is not None and facts.edss_start is not None \
+                and edss_worsened(facts.edss_start, facts.edss_visit):
+            return t, f"EDSS {facts.edss_start:.1f} -> {facts.edss_visit:.1f} at a visit"
+    return None
+
+
+def driver(sim, i: int, seq: Sequence, leaf):
+    """Run phase after phase: each phase's protocol is a sub-process, interrupted when a transition fires.
+
+    `leaf(sim, i, regimen)` is the protocol generator of a drug regimen. Returns the Outcome of the last phase.
+    """
+    env = sim.env
+    phases = {p.name: p for p in seq.phases}
+    phase = seq.phases[0]
+    visit = sim.scn.disease.edss.visit_interval_days
+    path = []
+    while True:
+        path.append(phase.name)
+        sim.phase_path[i] = ">".join(path)
+        start, doses0, attacks0 = env.now, sim.doses[i], len(sim.attacks[i])
+        edss_start = report_edss(sim.edss_now(i))
+        sim.log(i, "phase", f"phase {phase.name} ({phase.regimen.drug}) starts; EDSS {edss_start:.1f}")
+        proc = env.process(_guarded(leaf(sim, i, phase.regimen)))
+        watch_edss = any(t.on_edss_worsening for t in phase.transitions)
+        fired, outcome = None, None
+        while fired is None:
+            wake = sim.watch(i)
+            events = [proc, wake]
+            next_visit = (int(env.now / visit + 1e-9) + 1) * visit
+            if watch_edss and next_visit < sim.end:
+                events.append(env.timeout(next_visit - env.now))
+            yield env.any_of(events)
+            sim.unwatch(i)
+            completed = not proc.is_alive
+            if completed:
+                outcome = proc.value
+            at_visit = watch_edss and abs(env.now - next_visit) < 1e-9
+            facts = PhaseFacts(env.now, completed and outcome is not None and outcome.completed, sim.doses[i] - doses0,
+                               tuple(d for d, _, _ in sim.attacks[i][attacks0:]), edss_start,
+                               report_edss(sim.edss_now(i)) if at_visit else None)
+            hit = next_transition(phase.transitions, facts)
+            if hit is not None:
+                fired = hit
+            elif completed:
+                return outcome                     # stopped, or completed with no transition: treatment ends
+        t, why = fired
+        if proc.is_alive:
+            proc.interrupt("transition")
+        sim.leave_phase(i)
+        sim.log(i, "transition", f"{phase.name} -> {t.to}: {why}")
+        phase = phases[t.to]
+        if start == env.now and len(path) > 4 * len(phases):
+            raise RuntimeError(f"patient {i}: phases cycle without time passing ({sim.phase_path[i]})")
+
+
+def _guarded(gen):
+    """A phase protocol that ends quietly when the driver interrupts it."""
+    try:
+        return (yield from gen)
+    except simpy.Interrupt:
+        return None
