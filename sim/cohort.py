@@ -21,7 +21,7 @@ SLOT = {name: i for i, name in enumerate((
 ETA_BASE = 18      # 12 standard-normal IIV slots
 N_ETA = 12
 ETA = {"mitoxantrone_cl": 0, "mitoxantrone_anc_slope": 1, "marrow_mtt": 2, "lvef_decline": 3,
-       "baricitinib_cl": 4, "belimumab_cl": 5, "baricitinib_anc_slope": 6}
+       "baricitinib_cl": 4, "belimumab_cl": 5, "baricitinib_anc_slope": 6, "mitoxantrone_ec50": 7}
 COND_BASE = 30     # 16 condition slots (conditions taken in sorted name order)
 N_COND = 16
 SLOT.update({"hb": 46, "egfr": 47, "adherence": 48, "screen_hb": 49})   # slots 46-63: covariates added later

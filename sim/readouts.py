@@ -62,11 +62,50 @@ def distribution(x) -> dict:
     return {"median": float(np.median(x)), "min": float(x.min()), "max": float(x.max())}
 
 
+def rate_ratio_exact(k1: float, t1: float, k0: float, t0: float, alpha: float = 0.05) -> dict:
+    """Ratio of two Poisson rates (k1/t1)/(k0/t0) with the exact conditional CI: k1 | k1+k0 is binomial (Clopper-Pearson)."""
+    n = k1 + k0
+    if t1 <= 0 or t0 <= 0 or n == 0:
+        return {"estimate": None, "ci95_low": None, "ci95_high": None, "note": "no relapses in either arm" if n == 0 else "no follow-up"}
+    lo_p = 0.0 if k1 == 0 else stats.beta.ppf(alpha / 2, k1, n - k1 + 1)
+    hi_p = 1.0 if k1 == n else stats.beta.ppf(1 - alpha / 2, k1 + 1, n - k1)
+    to_rr = lambda q: q / (1 - q) * t0 / t1 if q < 1 else None  # noqa: E731
+    est = None if k0 == 0 else (k1 / t1) / (k0 / t0)
+    return {"estimate": est, "ci95_low": float(to_rr(lo_p)), "ci95_high": None if hi_p >= 1 else float(to_rr(hi_p)),
+            "method": "exact conditional (Poisson counts; ignores overdispersion)"}
+
+
+def compare_arms(arms: dict[str, dict], reference: str, untreated: list[str]) -> dict:
+    """Each arm's pooled ARR ratio to the reference arm, and regression to the mean read off the untreated arms."""
+    ref = arms[reference]
+    out = {"reference_arm": reference, "arr_ratio_to_reference": {}}
+    for name, a in arms.items():
+        if name != reference:
+            out["arr_ratio_to_reference"][name] = rate_ratio_exact(a["relapses"], a["patient_years"],
+                                                                   ref["relapses"], ref["patient_years"])
+    if untreated:
+        u = arms[untreated[0]]
+        rtm = u["arr_change"]["median_reduction_percent"]
+        out["regression_to_the_mean"] = {
+            "untreated_arm": untreated[0],
+            "untreated_median_arr_reduction_percent": rtm,
+            "note": "reduction of the median ARR from the pre-study year with no drug: the entry rule selects patients "
+                    "in a high-relapse spell (regression to the mean)",
+            "treated_arms": {name: {"median_arr_reduction_percent": a["arr_change"]["median_reduction_percent"],
+                                    "beyond_untreated_percentage_points": None if rtm is None
+                                    or a["arr_change"]["median_reduction_percent"] is None
+                                    else a["arr_change"]["median_reduction_percent"] - rtm}
+                             for name, a in arms.items() if name not in untreated},
+        }
+    return out
+
+
 def summarize_arm(p: dict[str, np.ndarray], tallies: list[tuple[int, str, str]]) -> dict:
     """The one-arm readout table from per-patient columns and (patient, kind, cause) dose-rule tallies."""
     n = len(p["patient"])
     grade = who_leukopenia_grade(p["wbc_min_observed_10e9_per_l"])
-    counts = {kind: dict(sorted(Counter(c for _, k, c in tallies if k == kind).items())) for kind in ("reduced", "skipped")}
+    counts = {kind: dict(sorted(Counter(c for _, k, c in tallies if k == kind).items()))
+              for kind in ("reduced", "skipped", "interrupted", "infusion reaction")}
     stops = Counter(r for r in p["discontinuation"] if r)
     return {
         "patients": n,
@@ -76,6 +115,17 @@ def summarize_arm(p: dict[str, np.ndarray], tallies: list[tuple[int, str, str]])
         "arr_per_patient_per_year": median_iqr(p["arr"]),
         "arr_change": arr_reduction(p["pre_study_arr"], p["arr"]),
         "relapse_free_share": share(np.asarray(p["relapses"]) == 0),
+        "on_treatment": {
+            "patient_years": float(np.sum(p["on_treatment_years"])),
+            "relapses": int(np.sum(p["relapses_on_treatment"])),
+            "arr_pooled_per_year": pooled_arr(p["relapses_on_treatment"], p["on_treatment_years"]),
+            "arr_change": arr_reduction(p["pre_study_arr"], np.nan_to_num(np.asarray(p["arr_on_treatment"], float))),
+            "relapse_free_share": share(np.asarray(p["relapses_on_treatment"]) == 0),
+        },
+        "doses_given": distribution(p["doses_given"]),
+        "lab_interruptions_by_reason": counts["interrupted"],
+        "infusion_reactions": sum(counts["infusion reaction"].values()),
+        "phase_paths": dict(sorted(Counter(x for x in p["phases"] if x).items())),
         "dose_reductions_by_reason": counts["reduced"],
         "skipped_infusions_by_reason": counts["skipped"],
         "leukopenia_who_grade_patients": {str(g): int(np.sum(grade == g)) for g in range(5)},

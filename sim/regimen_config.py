@@ -86,10 +86,11 @@ class MarrowEffect(Frozen):
 
 
 class Efficacy(Frozen):
-    """Effect on relapse hazard: RR = 1 - emax*E/(ec50+E); E is a dose memory (mg/m2) entering with mean onset_days and decaying with persistence_half_life_days."""
+    """Effect on relapse hazard: RR = 1 - emax*E/(ec50+E); E is a dose memory (mg/m2) entering with mean onset_days and decaying with persistence_half_life_days; ec50 varies log-normally between patients (ec50_cv)."""
 
     emax: Probability = 0.85
     ec50_mg_per_m2: PositiveFloat = 6.0
+    ec50_cv: NonNegFloat = 0.0
     onset_days: PositiveFloat = 14.0
     persistence_half_life_days: PositiveFloat = 120.0
 

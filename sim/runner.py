@@ -98,5 +98,7 @@ def run(scn: Scenario) -> Results:
         "follow_up_days": scn.run.follow_up_days,
         "screening": {"screened": cohort.screened, "enrolled": cohort.n, "failed_by_criterion": cohort.failed},
         "arms": arms,
+        "comparison": readouts.compare_arms(arms, scn.readouts.reference_arm or scn.arms[0].name,
+                                            [a.name for a in scn.arms if a.regimen.drug == "none"]),
     }
     return res

@@ -152,7 +152,8 @@ class MitoxantroneModel:
         s = _sd(me.anc_slope_cv)                           # log-normal IIV around the mean slope
         self.anc_slope = me.anc_slope_l_per_mg * np.exp(s * cohort.cov["eta_mitoxantrone_anc_slope"] - 0.5 * s * s)
         self.alc_kill = me.alc_kill_l_per_mg_per_day
-        self.emax, self.ec50 = eff.emax, eff.ec50_mg_per_m2
+        s = _sd(eff.ec50_cv)                               # responders and poor responders: log-normal EC50
+        self.emax, self.ec50 = eff.emax, eff.ec50_mg_per_m2 * np.exp(s * cohort.cov["eta_mitoxantrone_ec50"] - 0.5 * s * s)
         self.bsa = bsa
 
     daily = None
@@ -230,5 +231,8 @@ def protocol(sim, i: int, reg: Mitoxantrone):
         if decision.final:
             return Outcome("cumulative cap reached", f"cumulative dose {hist.cumulative_mg_per_m2:g} mg/m2 reached the "
                            f"{reg.cap_mg_per_m2:g} mg/m2 cap", sim.env.now, sim.env.now + reg.ii_days)
+    done = min(start + (reg.addl + 1) * reg.ii_days, sim.end)     # the schedule lasts until the next course would be due
+    if done > sim.env.now:
+        yield sim.env.timeout(done - sim.env.now)
     return Outcome("schedule completed", f"schedule completed: {hist.courses_given} courses, "
-                   f"{hist.cumulative_mg_per_m2:g} mg/m2", sim.env.now, start + (reg.addl + 1) * reg.ii_days, True)
+                   f"{hist.cumulative_mg_per_m2:g} mg/m2", sim.env.now, done, True)
