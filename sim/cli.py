@@ -5,6 +5,7 @@ from pathlib import Path
 
 import typer
 
+from .bundled import bundled, describe, resolve
 from .cohort import CohortError
 from .outputs import OutputExists, check_target, run_dir, write_run
 from .scenario import ScenarioError, load_scenario
@@ -21,10 +22,11 @@ def _fail(msg: str) -> None:
 
 
 @app.command()
-def validate(scenario: Path = typer.Argument(..., help="Scenario TOML file."), overrides: list[str] = SetOpt) -> None:
+def validate(scenario: Path = typer.Argument(..., help="Scenario TOML file or bundled scenario name."),
+             overrides: list[str] = SetOpt) -> None:
     """Check a scenario file (and overrides) without running it."""
     try:
-        scn = load_scenario(scenario, overrides)
+        scn = load_scenario(resolve(scenario), overrides)
     except ScenarioError as exc:
         _fail(str(exc))
     typer.echo(f"{scenario}: valid ({scn.run.name}: {len(scn.arms)} arm(s), {scn.run.patients} patients, "
@@ -33,7 +35,7 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario TOML file."), o
 
 @app.command()
 def run(
-    scenario: Path = typer.Argument(..., help="Scenario TOML file."),
+    scenario: Path = typer.Argument(..., help="Scenario TOML file or bundled scenario name (see `nmosim scenarios`)."),
     overrides: list[str] = SetOpt,
     out: Path = typer.Option(Path("outputs"), "--out", help="Folder that receives the run folder."),
     force: bool = typer.Option(False, "--force", help="Replace an existing run folder."),
@@ -43,6 +45,7 @@ def run(
     from .runner import run as run_scenario
 
     try:
+        scenario = resolve(scenario)
         scn = load_scenario(scenario, overrides)
         target = run_dir(out, scn.run.name, scn.run.seed)
         check_target(target, force)
@@ -55,6 +58,17 @@ def run(
 
         typer.echo(format_summary(res.summary))
         typer.echo(f"\nwrote {target}/")
+
+
+@app.command()
+def scenarios() -> None:
+    """List the bundled scenarios, one line each; run one with `nmosim run NAME`."""
+    found = bundled()
+    if not found:
+        _fail("no bundled scenarios found (expected a scenarios/ folder next to the package or in share/nmosim)")
+    width = max(len(n) for n in found)
+    for name, path in found.items():
+        typer.echo(f"{name.ljust(width)}  {describe(path)}")
 
 
 def main() -> None:
