@@ -284,7 +284,8 @@ def format_validation_error(err: ValidationError, origin: str) -> str:
         msg = f"unknown field '{loc[-1]}'" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
     elif e["type"] == "union_tag_invalid":
         tags = (e.get("ctx") or {}).get("expected_tags") or ", ".join(ALL_DRUGS)
-        msg = f"unknown drug {e.get('input')!r} (allowed: {tags})"
+        tag = (e.get("ctx") or {}).get("tag", e.get("input"))
+        msg = f"unknown drug {tag!r} (allowed: {tags})"
     else:
         msg = e["msg"].removeprefix("Value error, ")
         if "input" in e and not isinstance(e["input"], (dict, list)):

@@ -47,3 +47,13 @@ def test_regression_arms_share_random_numbers():
     np.testing.assert_array_equal(first[arm == "mito"], first[arm == "untreated"])
     np.testing.assert_array_equal(rel[arm == "mito"], rel[arm == "untreated"])
     assert rel.sum() > 0
+
+
+@pytest.mark.parametrize("scenario", ["compare-regimens.toml", "correale2005.toml", "baricitinib-nct05792462.toml"])
+def test_regression_every_regimen_identical_for_chunk_sizes(scenario):
+    """Mitoxantrone, baricitinib, belimumab, untreated and sequences: byte-identical tables for chunk sizes 1, 7 and 1000."""
+    path = MITONMO.parent / scenario
+    small = ["run.patients=10", "run.follow_up_days=500"]
+    tabs = [sim.run(load_scenario(path, small + [f"run.chunk_size={c}"])).tables() for c in (1, 7, 1000)]
+    for name in ("patients.csv", "events.csv", "labs.csv"):
+        assert tabs[0][name] == tabs[1][name] == tabs[2][name]

@@ -1,0 +1,112 @@
+"""Schedules and transitions as they happen in whole simulated runs (seeds 002, 003, 004), read back from the tables."""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+from sim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.fixture(scope="module")
+def baricitinib():
+    return sim.run(load_scenario(ROOT / "baricitinib-nct05792462.toml", ["run.patients=150"])).tables()
+
+
+def test_rules_belimumab_infusions_in_a_run_fall_exactly_on_the_trial_days():
+    """Seed 004: 10 mg/kg on days 0, 14, 28, then every 28 days until week 48: 14 infusions per patient."""
+    t = sim.run(load_scenario(ROOT / "belimumab-nct05154734.toml", ["run.patients=5"])).tables()
+    expected = [0, 14, 28, 56, 84, 112, 140, 168, 196, 224, 252, 280, 308, 336]
+    pats = rows(t["patients.csv"])
+    for p in pats:
+        days = [float(e["day"]) for e in rows(t["events.csv"]) if e["patient"] == p["patient"] and e["type"] == "infusion"]
+        assert days == expected
+        mg = 10 * float(p["weight_kg"])
+        dose_texts = {e["details"] for e in rows(t["events.csv"]) if e["patient"] == p["patient"] and e["type"] == "infusion"}
+        assert all(f"= {mg:.0f} mg" in d for d in dose_texts)
+
+
+def test_rules_baricitinib_never_doses_on_or_after_week_48(baricitinib):
+    """Seed 003: once daily until week 48 (day 336): the last daily dose of anyone is on day 335 or before."""
+    last = [float(p["last_daily_dose_day"]) for p in rows(baricitinib["patients.csv"]) if p["last_daily_dose_day"] != "nan"]
+    assert last and max(last) <= 335
+    assert max(last) == 335          # someone is dosed to the end (adherence >= 0.85): the edge is reached
+
+
+def test_rules_baricitinib_stops_on_the_day_of_the_first_attack(baricitinib):
+    """Seed 003: until the disease relapses: no dose after the first attack; the stop is logged at the attack."""
+    pats = [p for p in rows(baricitinib["patients.csv"]) if p["discontinuation"] == "relapse"]
+    assert len(pats) >= 10
+    stops = {(e["arm"], e["patient"]): float(e["day"]) for e in rows(baricitinib["events.csv"]) if e["type"] == "stop"}
+    for p in pats:
+        first = float(p["first_relapse_day"])
+        assert float(p["last_daily_dose_day"]) <= first
+        assert stops[(p["arm"], p["patient"])] == pytest.approx(first, abs=1e-3)
+        assert float(p["stop_day"]) == pytest.approx(first, abs=1e-3)
+    # follow-up goes on to week 52 after the stop (intention to treat)
+    assert all(float(p["follow_up_years"]) == pytest.approx(364 / 365.25) for p in pats)
+
+
+def test_rules_baricitinib_interruption_and_resumption_follow_the_monitoring_labs():
+    """SmPC (ref §8): interrupt below ANC 1.0 / ALC 0.5 / Hb 8, resume at the first re-check at or above; no doses while off."""
+    t = sim.run(load_scenario(ROOT / "baricitinib-nct05792462.toml",
+                              ["run.patients=60", "cohort.alc_10e9_per_l.median=0.6", "cohort.alc_10e9_per_l.cv=0.4"])).tables()
+    ev = rows(t["events.csv"])
+    labs = {(e["arm"], e["patient"], e["day"]): e["details"] for e in ev if e["type"] == "blood_draw"}
+    stopped = {(e["arm"], e["patient"]) for e in ev if e["type"] == "stop" and "relapse" in e["details"]}
+    n_int = 0
+    for e in ev:
+        if e["type"] == "dose_decision" and "interrupted" in e["details"]:
+            n_int += 1
+            alc = float(labs[(e["arm"], e["patient"], e["day"])].split("ALC ")[1].split(",")[0])
+            anc = float(labs[(e["arm"], e["patient"], e["day"])].split("ANC ")[1].split(",")[0])
+            hb = float(labs[(e["arm"], e["patient"], e["day"])].split("Hb ")[1].split(" ")[0])
+            assert alc < 0.5 or anc < 1.0 or hb < 8.0
+        if e["type"] == "dose_decision" and "resumed" in e["details"]:
+            d = labs[(e["arm"], e["patient"], e["day"])]
+            assert float(d.split("ALC ")[1].split(",")[0]) >= 0.5 and float(d.split("ANC ")[1].split(",")[0]) >= 1.0
+    assert n_int >= 5
+    # a patient interrupted from day 0 who never resumes and never relapses takes no dose at all
+    pats = {(p["arm"], p["patient"]): p for p in rows(t["patients.csv"])}
+    for key, p in pats.items():
+        kinds = [(e["day"], e["details"]) for e in ev if (e["arm"], e["patient"]) == key and e["type"] == "dose_decision"]
+        if kinds and kinds[0][0] == "0.000" and "interrupted" in kinds[0][1] and len(kinds) == 1 and key not in stopped:
+            assert p["doses_given"] == "0"     # the day-0 draw comes before the day-0 dose
+
+
+def test_rules_sequence_transitions_fire_once_and_in_order():
+    """Seed 002: induction (monthly x3) -> interferon beta -> rescue (3-monthly) on worsening; each step at most once, in order."""
+    t = sim.run(load_scenario(ROOT / "correale2005.toml", ["run.patients=200"])).tables()
+    ev = rows(t["events.csv"])
+    paths = {}
+    for e in ev:
+        if e["type"] == "transition":
+            paths.setdefault(e["patient"], []).append((float(e["day"]), e["details"].split(":")[0]))
+    allowed = ["induction -> interferon", "interferon -> rescue"]
+    switched = 0
+    for pid, steps in paths.items():
+        names = [s for _, s in steps]
+        assert names == allowed[: len(names)]
+        days = [d for d, _ in steps]
+        assert days == sorted(days)
+        assert days[0] == pytest.approx(90.0)            # 3 monthly courses: the induction schedule ends on day 90
+        switched += len(names) == 2
+    assert 0 < switched < len(paths)
+    # every rescue patient's mitoxantrone courses after the switch are 90 days apart
+    for pid, steps in paths.items():
+        if len(steps) == 2:
+            start = steps[1][0]
+            days = [float(e["day"]) for e in ev if e["patient"] == pid and e["type"] == "infusion" and float(e["day"]) >= start]
+            assert np.allclose(np.diff(days), 90.0) if len(days) > 1 else True
+    pats = rows(t["patients.csv"])
+    assert {p["phases"] for p in pats} <= {"induction", "induction>interferon", "induction>interferon>rescue"}
