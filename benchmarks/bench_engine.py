@@ -45,7 +45,8 @@ def bare_stepper(scn, arm, cohort) -> tuple[float, float]:
             for k in range(reg.split_days):
                 day = course * reg.ii_days + k
                 if day < end:
-                    cs._doses[cs._step_of(day)] = [(i, reg.amt_mg_per_m2 / reg.split_days) for i in range(cs.n)]
+                    cs._doses[cs._step_of(day)] = [("mitoxantrone", i, reg.amt_mg_per_m2 / reg.split_days)
+                                                   for i in range(cs.n)]
         t1 = time.perf_counter()
         cs.advance_to(end)
         t2 = time.perf_counter()
