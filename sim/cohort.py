@@ -9,7 +9,7 @@ from scipy.special import gammaincinv, ndtri
 
 from .disease import attack_steps, dist_from_uniform, report_edss
 from .scenario import YEAR_DAYS, Criterion, Scenario
-from .streams import patient_rng
+from .streams import patient_rngs
 
 # Layout of each candidate's block of uniforms from its "covariates" stream. Never reorder:
 # the layout is fixed so that a covariate keeps its draw whatever else the scenario changes.
@@ -71,8 +71,8 @@ def bsa_mosteller(height_cm: np.ndarray, weight_kg: np.ndarray) -> np.ndarray:
 def draw_uniforms(seed: int, replicate: int, keys: np.ndarray) -> np.ndarray:
     """Each candidate's fixed block of uniforms, from its own covariates stream."""
     out = np.empty((len(keys), BLOCK))
-    for row, k in enumerate(keys):
-        out[row] = patient_rng(seed, replicate, int(k), "covariates").random(BLOCK)
+    for row, rng in enumerate(patient_rngs(seed, replicate, keys, "covariates")):
+        out[row] = rng.random(BLOCK)
     return out
 
 

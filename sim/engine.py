@@ -385,21 +385,23 @@ def run_arm(scn: Scenario, arm: Arm, cohort: Cohort) -> ChunkResult:
     out = ChunkResult()
     size = scn.run.chunk_size
     for start in range(0, cohort.n, size):
-        part = ChunkSim(scn, arm, cohort.take(slice(start, start + size)), start).run()
+        was_enabled = gc.isenabled()
+        gc.disable()      # a chunk's records only grow while it runs: collecting them is wasted work
+        try:
+            part = ChunkSim(scn, arm, cohort.take(slice(start, start + size)), start).run()
+        finally:
+            if was_enabled:
+                gc.enable()
         gc.collect()
         gc.freeze()       # finished records are kept to the end: stop the collector re-scanning them
+        part.events.sort()    # by (patient, day, seq): seq is unique within a chunk, so the tuples' own order
+        part.labs.sort()
         out.events += part.events
         out.labs += part.labs
         out.tallies += part.tallies
         for k, v in part.patients.items():
             out.patients.setdefault(k, []).extend(v)
-    out.events.sort(key=_by_patient_day_seq)
-    out.labs.sort(key=_by_patient_day_seq)
     gc.unfreeze()
     return out
-
-
-def _by_patient_day_seq(r: tuple) -> tuple:
-    return r[0], r[1], r[2]
 
 

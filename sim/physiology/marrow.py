@@ -16,15 +16,18 @@ class Friberg:
         n = self.circ0.shape[0]
         self.ktr = np.broadcast_to(4.0 / np.asarray(mtt_days, float), (n,)).copy()
         self.gamma = float(gamma)
+        self._neg_gamma = -self.gamma
         self.dt = dt
         self.y = np.ones((5, n))
 
     def _deriv(self, y: np.ndarray, one_minus_e: np.ndarray) -> np.ndarray:
         d = np.empty_like(y)
-        fb = np.exp(-self.gamma * np.log(y[4]))
-        d[0] = self.ktr * y[0] * (one_minus_e * fb - 1.0)
+        fb = np.power(y[4], self._neg_gamma)
+        fb *= one_minus_e
+        fb -= 1.0
+        np.multiply(y[0], fb, out=d[0])
         np.subtract(y[:4], y[1:], out=d[1:])
-        d[1:] *= self.ktr
+        d *= self.ktr
         return d
 
     def step(self, effect: np.ndarray | float) -> None:
