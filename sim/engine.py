@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import math
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -102,12 +103,18 @@ class ChunkSim:
             s = _sd(lv.decline_cv)
             self.lvef_decline = lv.decline_percent_per_mg_per_m2 * np.exp(s * cov["eta_lvef_decline"] - 0.5 * s * s)
             self.lvef_sd = lv.measurement_sd_percent
-        self.env.process(self._clock())
+        self._generators: list = []                                 # every process's generator, closed at the end
+        self.spawn(self._clock())
         if arm.regimen.drug != "none":
             for i in range(n):
-                self.env.process(treat(self, i, arm.regimen))
+                self.spawn(treat(self, i, arm.regimen))
 
     # ---------------------------------------------------------------- services for protocol processes
+    def spawn(self, generator) -> simpy.Process:
+        """A simpy process of this chunk (its generator is closed when the chunk ends)."""
+        self._generators.append(generator)
+        return self.env.process(generator)
+
     def rng(self, i: int, purpose: str) -> np.random.Generator:
         return self._streams[purpose][i]
 
@@ -316,7 +323,21 @@ class ChunkSim:
         self.env.run(until=self.end)
         self.advance_to(self.end)
         self._finish()
+        self._release()
         return self.res
+
+    def _release(self) -> None:
+        """Break the chunk's reference cycles, so that it is freed by reference counting, without the cyclic GC.
+
+        Suspended generators hold the chunk in their frames: they are closed, and the events still queued then meet
+        closed generators and drain. Relapse hooks are closures over the chunk.
+        """
+        for g in self._generators:
+            g.close()
+        self._generators.clear()
+        self.env.run()
+        self.relapse_hooks = []
+        self._wake.clear()
 
     def _finish(self) -> None:
         scn, c = self.scn, self.cohort
@@ -388,11 +409,15 @@ def run_arm(scn: Scenario, arm: Arm, cohort: Cohort) -> ChunkResult:
         was_enabled = gc.isenabled()
         gc.disable()      # a chunk's records only grow while it runs: collecting them is wasted work
         try:
-            part = ChunkSim(scn, arm, cohort.take(slice(start, start + size)), start).run()
+            chunk = ChunkSim(scn, arm, cohort.take(slice(start, start + size)), start)
+            alive = weakref.ref(chunk)
+            part = chunk.run()
+            del chunk
         finally:
             if was_enabled:
                 gc.enable()
-        gc.collect()
+        if alive() is not None:   # a reference cycle survived ChunkSim._release: let the collector free the chunk
+            gc.collect()
         gc.freeze()       # finished records are kept to the end: stop the collector re-scanning them
         part.events.sort()    # by (patient, day, seq): seq is unique within a chunk, so the tuples' own order
         part.labs.sort()

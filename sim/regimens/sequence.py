@@ -56,7 +56,7 @@ def driver(sim, i: int, seq: Sequence, leaf):
         start, doses0, attacks0 = env.now, sim.doses[i], len(sim.attacks[i])
         edss_start = report_edss(sim.edss_now(i))
         sim.log(i, "phase", f"phase {phase.name} ({phase.regimen.drug}) starts; EDSS {edss_start:.1f}")
-        proc = env.process(_guarded(leaf(sim, i, phase.regimen)))
+        proc = sim.spawn(_guarded(leaf(sim, i, phase.regimen)))
         watch_edss = any(t.on_edss_worsening for t in phase.transitions)
         fired, outcome = None, None
         while fired is None:
