@@ -23,7 +23,8 @@ from .regimens.outcome import Outcome
 from .scenario import YEAR_DAYS, Arm, Mitoxantrone, Scenario, leaf_regimens
 from .streams import PatientStreams, PURPOSES
 
-CLOCK_DAYS = 1.0   # how often the stepper process wakes in simpy time (it steps at run.step_days inside)
+CLOCK_DAYS = 1.0
+_LAB_BLOCK = 64    # lab errors drawn per patient at a time (a multiple of 4: one draw takes 4)   # how often the stepper process wakes in simpy time (it steps at run.step_days inside)
 
 
 @dataclass
@@ -61,6 +62,10 @@ class ChunkSim:
         self.wbc_nadir = self.marrow.count() + self.lymph.count() + self.other
         self._lab_cv, self._lab_decimals = phys.labs.cv, phys.labs.decimals
         self._hb = cov["true_hb_g_per_dl"].tolist()
+        self._other = self.other.tolist()
+        self._lab_noise: list[list[float]] = [[] for _ in range(n)]
+        self._wbc_min = [math.nan] * n                              # lowest observed WBC per patient
+        self._events: list[list[tuple]] = [[] for _ in range(n)]    # per patient: (patient, day, seq, type, details)
         self.models = {}                                             # drug -> its physiology model for this chunk
         for reg in leaf_regimens(arm.regimen):
             if reg.drug not in self.models and reg.drug != "none":
@@ -96,7 +101,6 @@ class ChunkSim:
         self.toxicity_max = np.zeros(n, int)
         self.stop_reason = [""] * n
         self.stop_day = np.full(n, np.nan)
-        self.wbc_min_observed = np.full(n, np.nan)
         self.lvef_last = np.full(n, np.nan)
         lv = next((r.lvef for r in leaf_regimens(arm.regimen) if isinstance(r, Mitoxantrone)), None)
         if lv is not None:
@@ -120,7 +124,7 @@ class ChunkSim:
 
     def log(self, i: int, kind: str, details: str, day: float | None = None) -> None:
         self._seq += 1
-        self.res.events.append((self.ids[i], self.env.now if day is None else day, self._seq, kind, details))
+        self._events[i].append((self.ids[i], self.env.now if day is None else day, self._seq, kind, details))
 
     def sync(self) -> None:
         """Bring the physiology up to the current simulation time."""
@@ -132,19 +136,30 @@ class ChunkSim:
         return self._draw_labs(i, self.t, context)
 
     def _draw_labs(self, i: int, day: float, context: str) -> tuple[float, float, float, float]:
-        anc, alc = float(self.marrow.count_of(i)), float(self.lymph.x[i])
-        z = self._streams["labs"][i].standard_normal(4).tolist()
-        cv, dec = self._lab_cv, self._lab_decimals
-        wbc = round((anc + alc + float(self.other[i])) * math.exp(cv * z[0]), dec)
-        anc_o = round(anc * math.exp(cv * z[1]), dec)
-        alc_o = round(alc * math.exp(cv * z[2]), dec)
-        hb = round(self._hb[i] * math.exp(cv * z[3]), 1)
+        anc, alc = self.marrow.count_of(i), self.lymph.x[i].item()
+        f = self._lab_factors(i)
+        dec = self._lab_decimals
+        wbc = round((anc + alc + self._other[i]) * f[0], dec)
+        anc_o = round(anc * f[1], dec)
+        alc_o = round(alc * f[2], dec)
+        hb = round(self._hb[i] * f[3], 1)
         self._seq += 1
-        self.res.labs.append((self.ids[i], day, self._seq, wbc, anc_o, alc_o, hb, context))
-        self.log(i, "blood_draw", f"WBC {wbc:.2f}, ANC {anc_o:.2f}, ALC {alc_o:.2f}, Hb {hb:.1f} ({context})", day=day)
-        if not wbc >= self.wbc_min_observed[i]:
-            self.wbc_min_observed[i] = wbc
+        pid = self.ids[i]
+        self.res.labs.append((pid, day, self._seq, wbc, anc_o, alc_o, hb, context))
+        self._seq += 1
+        self._events[i].append((pid, day, self._seq, "blood_draw",
+                                f"WBC {wbc:.2f}, ANC {anc_o:.2f}, ALC {alc_o:.2f}, Hb {hb:.1f} ({context})"))
+        if not wbc >= self._wbc_min[i]:
+            self._wbc_min[i] = wbc
         return wbc, anc_o, alc_o, hb
+
+    def _lab_factors(self, i: int) -> list[float]:
+        """The next 4 multiplicative lab errors exp(cv*z) of patient i, z from its labs stream drawn 64 at a time."""
+        buf = self._lab_noise[i]
+        if not buf:
+            z = self._streams["labs"][i].standard_normal(_LAB_BLOCK)
+            buf.extend(np.exp(self._lab_cv * z[::-1]).tolist())     # popped from the end: in stream order
+        return [buf.pop(), buf.pop(), buf.pop(), buf.pop()]
 
     def schedule_labs(self, i: int, day: float, context: str) -> None:
         """A blood draw at a later day, taken by the stepper when it reaches that day."""
@@ -261,8 +276,13 @@ class ChunkSim:
         # relapses
         active = np.clip((t1 - self.refractory_until) / dt, 0.0, 1.0)
         idx, times = self.relapses.advance(self.rate_relapse * rr * active, t0, dt)
-        for i, te in zip(idx.tolist(), times.tolist()):
-            self._relapse(i, max(te, self.refractory_until[i]), t1)
+        if idx.size:
+            draws = [self.rng(i, "relapse") for i in idx.tolist()]
+            thresholds = [float(g.standard_exponential()) for g in draws]
+            u = np.array([g.random(3) for g in draws])
+            acute, residual = attack_steps(u[:, 0], u[:, 1], u[:, 2], self.scn.disease.edss)
+            for j, (i, te) in enumerate(zip(idx.tolist(), times.tolist())):
+                self._relapse(i, max(te, self.refractory_until[i]), t1, thresholds[j], float(acute[j]), float(residual[j]))
         # infections
         anc = self.marrow.count()
         mult = np.ones(self.n)
@@ -276,21 +296,18 @@ class ChunkSim:
         wbc = anc + self.lymph.count() + self.other
         np.minimum(self.wbc_nadir, wbc, out=self.wbc_nadir)
 
-    def _relapse(self, i: int, day: float, t1: float) -> None:
+    def _relapse(self, i: int, day: float, t1: float, threshold: float, acute: float, residual: float) -> None:
+        """Patient i's attack on `day` (EDSS steps drawn by the caller from its relapse stream), with the next threshold."""
         dis = self.scn.disease
-        rng = self.rng(i, "relapse")
-        threshold = float(rng.standard_exponential())
-        u = rng.random(3)
-        acute, residual = attack_steps(u[0:1], u[1:2], u[2:3], dis.edss)
-        self.attacks[i].append((day, float(acute[0]), float(residual[0])))
+        self.attacks[i].append((day, acute, residual))
         self.refractory_until[i] = day + dis.attack_gap_days
         left = 0.0
         if dis.attack_gap_days == 0:   # no refractory time: keep the hazard accrued after the event in this step
             left = self.rate_relapse[i] * (t1 - day)
         self.relapses.restart(i, threshold, left)
         edss = report_edss(self._edss(i, day + 1e-9))
-        self.log(i, "relapse", f"attack {len(self.attacks[i])}: EDSS +{acute[0]:.2f} acute, "
-                               f"+{residual[0]:.2f} residual; EDSS {edss:.1f}", day=day)
+        self.log(i, "relapse", f"attack {len(self.attacks[i])}: EDSS +{acute:.2f} acute, "
+                               f"+{residual:.2f} residual; EDSS {edss:.1f}", day=day)
         for hook in list(self.relapse_hooks[i].values()):
             hook(i, day)
         self.notify(i)
@@ -307,6 +324,10 @@ class ChunkSim:
 
     def _edss(self, i: int, day: float) -> float:
         """Continuous EDSS of patient i on `day`, from its pre-study and on-study attacks."""
+        return self._edss_on(i, (day,))[0]
+
+    def _edss_on(self, i: int, days) -> list[float]:
+        """Continuous EDSS of patient i on each of `days`."""
         hist = self._hist_attacks.get(i)
         if hist is None:
             c = self.cohort
@@ -314,9 +335,10 @@ class ChunkSim:
             hist = self._hist_attacks[i] = list(zip(c.hist_days[i][ok].tolist(), c.hist_acute[i][ok].tolist(),
                                                     c.hist_residual[i][ok].tolist()))
         both = hist + self.attacks[i]
-        days, acute, resid = zip(*both) if both else ((), (), ())
+        at, acute, resid = zip(*both) if both else ((), (), ())
         e = self.scn.disease.edss
-        return edss_at(day, self._edss_chronic[i], days, acute, resid, e.recovery_days, e.drift_per_year / YEAR_DAYS)
+        drift, chronic = e.drift_per_year / YEAR_DAYS, self._edss_chronic[i]
+        return [edss_at(day, chronic, at, acute, resid, e.recovery_days, drift) for day in days]
 
     # ---------------------------------------------------------------- run and collect
     def run(self) -> ChunkResult:
@@ -345,11 +367,15 @@ class ChunkSim:
         days = (np.arange(1, math.ceil(self.end / visit - 1e-9)) * visit).tolist() + [self.end]
         edss_end = []
         for i in range(self.n):
-            reported = [report_edss(self._edss(i, d)) for d in days]
+            reported = [report_edss(x) for x in self._edss_on(i, days)]
             for d, e in zip(days[:-1], reported):
                 self.log(i, "edss", f"EDSS {e:.1f} (visit)", day=d)
             self.log(i, "edss", f"EDSS {reported[-1]:.1f} (end of follow-up)", day=self.end)
             edss_end.append(reported[-1])
+            mine = self._events[i]
+            mine.sort()                 # (patient, day, seq): seq is unique, so the tuples' own order
+            self.res.events += mine
+        self._events = []
         years = self.end / YEAR_DAYS
         window = scn.readouts.pre_study_window_days
         pre = np.sum(c.hist_days >= -window, axis=1)
@@ -375,7 +401,7 @@ class ChunkSim:
         p["cumulative_dose_mg_per_m2"] = self.cumulative.tolist()
         p["courses"] = self.courses.tolist()
         p["wbc_nadir_10e9_per_l"] = self.wbc_nadir.tolist()
-        p["wbc_min_observed_10e9_per_l"] = self.wbc_min_observed.tolist()
+        p["wbc_min_observed_10e9_per_l"] = list(self._wbc_min)
         p["infections"] = self.n_infections.tolist()
         p["serious_infections"] = self.n_serious.tolist()
         p["toxicity_max_grade"] = self.toxicity_max.tolist()
@@ -419,8 +445,7 @@ def run_arm(scn: Scenario, arm: Arm, cohort: Cohort) -> ChunkResult:
         if alive() is not None:   # a reference cycle survived ChunkSim._release: let the collector free the chunk
             gc.collect()
         gc.freeze()       # finished records are kept to the end: stop the collector re-scanning them
-        part.events.sort()    # by (patient, day, seq): seq is unique within a chunk, so the tuples' own order
-        part.labs.sort()
+        part.labs.sort()      # by (patient, day, seq): seq is unique within a chunk, so the tuples' own order
         out.events += part.events
         out.labs += part.labs
         out.tallies += part.tallies

@@ -101,9 +101,13 @@ def test_theory_relapse_rate_ratio_follows_the_emax_model_at_constant_exposure()
     assert half.mean() == pytest.approx(1.0, abs=4 * np.sqrt(1 / 2000) + 0.02)
 
 
-def test_theory_default_step_converges_wbc_to_within_half_a_percent():
-    """The default 0.5-day step gives the same WBC course as a 0.01-day step to within 0.5% (RK4, exact PK means)."""
+def test_theory_default_step_converges_wbc_to_within_one_percent():
+    """The bundled step (run.step_days) gives the same WBC course as a 0.01-day step to within 1% (RK4, exact PK means).
+
+    1% is an eighth of the lab measurement CV (8%, mitonmo.toml), so the step is lost in observed counts; 0.5 d gives 0.25%.
+    """
+    step = load_scenario(MITONMO).run.step_days
     t_fine, fine = _typical_course(days=60, dt=0.01)
-    t, coarse = _typical_course(days=60, dt=0.5)
+    t, coarse = _typical_course(days=60, dt=step)
     on_grid = np.searchsorted(t_fine, t - 1e-9)
-    np.testing.assert_allclose(coarse, fine[on_grid], rtol=5e-3)
+    np.testing.assert_allclose(coarse, fine[on_grid], rtol=1e-2)

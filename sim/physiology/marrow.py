@@ -51,7 +51,7 @@ class Friberg:
 
     def count_of(self, i: int) -> float:
         """Circulating count (10^9/L) of patient i now."""
-        return self.circ0[i] * self.y[4, i]
+        return float(self.circ0[i] * self.y[4, i])
 
 
 class Lymphocytes:
