@@ -54,9 +54,9 @@ def run(
     except (ScenarioError, CohortError, OutputExists) as exc:
         _fail(str(exc))
     if not quiet:
-        from .summary_text import format_summary
+        from .summary_text import print_summary
 
-        typer.echo(format_summary(res.summary))
+        print_summary(res.summary)
         typer.echo(f"\nwrote {target}/")
 
 

@@ -6,6 +6,7 @@ import math
 import numpy as np
 from scipy.special import ndtri
 
+from .edss_scale import edss_worsened, report_edss  # noqa: F401  (the scale's rules, re-exported)
 from .scenario import Dist, Edss
 
 
@@ -50,14 +51,3 @@ def edss_at(t_day: float, chronic: float, attack_days, acute, residual, recovery
         if ta <= t_day:
             value += r + (a - r) * math.exp(-(t_day - ta) / recovery_days)
     return min(max(value, 0.0), 10.0)
-
-
-def report_edss(value: float) -> float:
-    """EDSS as reported: nearest 0.5 step (halves rounded up), within 0-10."""
-    return min(max(math.floor(value * 2 + 0.5 + 1e-9) / 2, 0.0), 10.0)
-
-
-def edss_worsened(baseline: float, later: float) -> bool:
-    """Confirmed-worsening rule on reported EDSS: +1.0 from a baseline <= 5.5, +0.5 above 5.5."""
-    need = 1.0 if baseline <= 5.5 else 0.5
-    return later - baseline >= need - 1e-9

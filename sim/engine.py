@@ -65,6 +65,7 @@ class ChunkSim:
         self._other = self.other.tolist()
         self._lab_noise: list[list[float]] = [[] for _ in range(n)]
         self._wbc_min = [math.nan] * n                              # lowest observed WBC per patient
+        self._anc_min = [math.nan] * n                              # lowest observed ANC per patient
         self._events: list[list[tuple]] = [[] for _ in range(n)]    # per patient: (patient, day, seq, type, details)
         self.models = {}                                             # drug -> its physiology model for this chunk
         for reg in leaf_regimens(arm.regimen):
@@ -151,6 +152,8 @@ class ChunkSim:
                                 f"WBC {wbc:.2f}, ANC {anc_o:.2f}, ALC {alc_o:.2f}, Hb {hb:.1f} ({context})"))
         if not wbc >= self._wbc_min[i]:
             self._wbc_min[i] = wbc
+        if not anc_o >= self._anc_min[i]:
+            self._anc_min[i] = anc_o
         return wbc, anc_o, alc_o, hb
 
     def _lab_factors(self, i: int) -> list[float]:
@@ -402,6 +405,7 @@ class ChunkSim:
         p["courses"] = self.courses.tolist()
         p["wbc_nadir_10e9_per_l"] = self.wbc_nadir.tolist()
         p["wbc_min_observed_10e9_per_l"] = list(self._wbc_min)
+        p["anc_min_observed_10e9_per_l"] = list(self._anc_min)
         p["infections"] = self.n_infections.tolist()
         p["serious_infections"] = self.n_serious.tolist()
         p["toxicity_max_grade"] = self.toxicity_max.tolist()

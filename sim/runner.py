@@ -18,7 +18,7 @@ PATIENT_COLUMNS = (
     "wbc_10e9_per_l", "anc_10e9_per_l", "alc_10e9_per_l", "platelets_10e9_per_l", "lvef_percent", "aqp4_positive",
     "untreated_arr", "pre_study_relapses", "pre_study_years", "pre_study_arr", "relapses", "follow_up_years", "arr",
     "first_relapse_day", "edss_start", "edss_end", "cumulative_dose_mg_per_m2", "courses", "wbc_nadir_10e9_per_l",
-    "wbc_min_observed_10e9_per_l", "infections", "serious_infections", "toxicity_max_grade", "discontinuation",
+    "wbc_min_observed_10e9_per_l", "anc_min_observed_10e9_per_l", "infections", "serious_infections", "toxicity_max_grade", "discontinuation",
     "stop_day", "hb_g_per_dl", "egfr_ml_per_min", "doses_given", "last_daily_dose_day", "treatment_end_day",
     "relapses_on_treatment", "on_treatment_years", "arr_on_treatment", "phases",
 )
@@ -33,6 +33,7 @@ class Results:
     patients: dict[str, list] = field(default_factory=dict)
     events: list[tuple] = field(default_factory=list)     # (arm, patient, day, type, details)
     labs: list[tuple] = field(default_factory=list)       # (arm, patient, day, wbc, anc, alc, context)
+    survival: list[tuple] = field(default_factory=list)   # Kaplan-Meier rows (arm, day, at_risk, events, S, lo, hi)
     summary: dict = field(default_factory=dict)
 
     def tables(self) -> dict[str, str]:
@@ -45,6 +46,8 @@ class Results:
             "labs.csv": csv_text(["arm", "patient", "day", "wbc_10e9_per_l", "anc_10e9_per_l", "alc_10e9_per_l",
                                   "hb_g_per_dl", "context"],
                                  ((a, p, f"{d:.3f}", w, n, l, h, c) for a, p, d, w, n, l, h, c in self.labs)),
+            "survival.csv": csv_text(["arm", "day", "at_risk", "events", "relapse_free_probability", "ci95_low",
+                                      "ci95_high"], self.survival),
         }
 
     def files(self, source: str = "", overrides: tuple[str, ...] = ()) -> dict[str, str]:
@@ -81,7 +84,8 @@ def run(scn: Scenario) -> Results:
     """Simulate every arm of the scenario on one screened cohort (common random numbers across arms)."""
     cohort = build_cohort(scn)
     res = Results(scn, cohort)
-    arms = {}
+    arms, columns = {}, {}
+    ro = scn.readouts
     for arm in scn.arms:
         out = run_arm(scn, arm, cohort)
         for k, v in out.patients.items():
@@ -90,7 +94,9 @@ def run(scn: Scenario) -> Results:
         res.labs += [(arm.name, p, d, w, a, l, h, c) for p, d, _, w, a, l, h, c in out.labs]
         cols = {k: np.asarray(v, dtype=object if k in ("arm", "discontinuation", "phases") else float)
                 for k, v in out.patients.items()}
-        arms[arm.name] = readouts.summarize_arm(cols, out.tallies)
+        arms[arm.name] = readouts.summarize_arm(cols, out.tallies, ro.alpha)
+        columns[arm.name] = cols
+        res.survival += readouts.km_table(arm.name, *readouts.first_relapse_times(cols, ro.estimand), ro.alpha)
     res.summary = {
         "scenario": scn.run.name,
         "title": scn.title,
@@ -98,7 +104,7 @@ def run(scn: Scenario) -> Results:
         "follow_up_days": scn.run.follow_up_days,
         "screening": {"screened": cohort.screened, "enrolled": cohort.n, "failed_by_criterion": cohort.failed},
         "arms": arms,
-        "comparison": readouts.compare_arms(arms, scn.readouts.reference_arm or scn.arms[0].name,
-                                            [a.name for a in scn.arms if a.regimen.drug == "none"]),
+        "comparison": readouts.compare_arms(arms, columns, ro.reference_arm or scn.arms[0].name,
+                                            [a.name for a in scn.arms if a.regimen.drug == "none"], ro.estimand, ro.alpha),
     }
     return res

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
@@ -192,10 +192,13 @@ class Run(Frozen):
 
 
 class Readouts(Frozen):
-    """Readout settings: the pre-study window for baseline ARR, and the arm others are compared with (default: the first)."""
+    """Readout settings: baseline window, reference arm (default: the first), estimand, and the test level."""
 
     pre_study_window_days: PositiveFloat = 365
     reference_arm: str | None = None
+    estimand: Literal["follow_up", "on_treatment"] = "follow_up"   # relapses counted and censored at end of follow-up
+    # (intention to treat) or at the end of treatment (the last dose's cover); rate ratios, KM and log-rank use it
+    alpha: float = Field(0.05, gt=0.0, lt=0.5)                       # two-sided test level for power and type-I error
 
 
 class Scenario(Frozen):

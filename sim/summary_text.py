@@ -22,37 +22,63 @@ def _reduction(x) -> str:
     return "-" if x is None else f"{x:.0f}%"
 
 
+def _km(d: dict) -> str:
+    if d["estimate"] is None:
+        return "not reached" if "reached" in (d.get("note") or "") or d.get("note") is None else "-"
+    return f"{d['estimate']:.0f} ({_num(d['ci95_low'], '.0f')}-{_num(d['ci95_high'], '.0f')})"
+
+
+def _prob(d: dict) -> str:
+    return "-" if d["estimate"] is None else f"{100 * d['estimate']:.0f}% ({_pct(d['ci95_low'])}-{_pct(d['ci95_high'])})"
+
+
+def _attacks(d: dict) -> str:
+    return " / ".join(f"{v}" for v in list(d.values())[:4]) + (" / ..." if len(d) > 4 else "")
+
+
+def _grades(g: dict, n: int) -> str:
+    return " / ".join(f"{g[str(k)]}" for k in range(1, 5)) + (f" ({100 * sum(g[str(k)] for k in range(1, 5)) / n:.0f}% any)"
+                                                           if n else "")
+
+
 def arm_rows(a: dict) -> list[tuple[str, str]]:
     """Label and value of each readout of one arm."""
     arr, ch, n, on = a["arr_pooled_per_year"], a["arr_change"], a["patients"], a["on_treatment"]
-    g = a["leukopenia_who_grade_patients"]
-    cum = a["cumulative_dose_mg_per_m2"]
+    ttf, dis, saf, tr = a["time_to_first_relapse"], a["disability"], a["safety"], a["treatment"]
+    cum = saf["cumulative_dose_mg_per_m2"]
+    ppa = a["arr_per_patient_per_year"]
     return [
         ("patients", str(n)),
         ("patient-years", _num(a["patient_years"], ".1f")),
         ("relapses", str(a["relapses"])),
         ("pooled ARR (95% CI)", _ci(arr)),
+        ("ARR per patient, median (IQR)", f"{_num(ppa['median'])} ({_num(ppa['q1'])}-{_num(ppa['q3'])})"),
         ("median ARR before / during", f"{_num(ch['median_pre_study'])} / {_num(ch['median_on_study'])}"),
         ("reduction of median ARR", _reduction(ch["median_reduction_percent"])),
+        ("patients with 0/1/2/3 attacks", _attacks(a["attacks_per_patient"])),
         ("relapse-free", _pct(a["relapse_free_share"])),
+        ("first relapse: median days (CI)", _km(ttf["median_days"])),
+        ("relapse-free at week 52 (KM)", _prob(ttf["relapse_free_probability"]["week_52"])),
+        ("relapse-free at 2 years (KM)", _prob(ttf["relapse_free_probability"]["year_2"])),
         ("on treatment: patient-years", _num(on["patient_years"], ".1f")),
         ("on treatment: pooled ARR", _ci(on["arr_pooled_per_year"])),
         ("on treatment: median ARR reduction", _reduction(on["arr_change"]["median_reduction_percent"])),
         ("on treatment: relapse-free", _pct(on["relapse_free_share"])),
-        ("doses given, median", _num(a["doses_given"]["median"], ".0f")),
-        ("dose reductions", _tally(a["dose_reductions_by_reason"])),
-        ("skipped infusions", _tally(a["skipped_infusions_by_reason"])),
-        ("lab interruptions", _tally(a["lab_interruptions_by_reason"])),
-        ("infusion reactions", str(a["infusion_reactions"])),
-        ("leukopenia WHO 1/2/3/4, patients", " / ".join(f"{g[str(k)]}" for k in range(1, 5))
-         + f" ({100 * sum(g[str(k)] for k in range(1, 5)) / n:.0f}% any)"),
-        ("infections (patients; serious)", f"{a['infections']} ({a['patients_with_infection']}; {a['serious_infections']})"),
-        ("non-haem. toxicity grade 2-3", f"{a['toxicity_grade_2_3_patients']} patients"),
+        ("EDSS median start / end", f"{_num(dis['edss_start']['median'], '.1f')} / {_num(dis['edss_end']['median'], '.1f')}"),
+        ("EDSS worsened / improved", f"{_pct(dis['worsened_share'])} / {_pct(dis['improved_share'])}"),
+        ("doses given, median", _num(tr["doses_given"]["median"], ".0f")),
+        ("dose reductions", _tally(saf["dose_reductions_by_reason"])),
+        ("skipped infusions", _tally(saf["skipped_infusions_by_reason"])),
+        ("lab interruptions", _tally(saf["lab_interruptions_by_reason"])),
+        ("infusion reactions (patients)", f"{saf['infusion_reactions']} ({saf['patients_with_infusion_reaction']})"),
+        ("leukopenia WHO 1/2/3/4, patients", _grades(saf["leukopenia_who_grade_patients"], n)),
+        ("neutropenia WHO 1/2/3/4, patients", _grades(saf["neutropenia_who_grade_patients"], n)),
+        ("infections (patients; serious)", f"{saf['infections']} ({saf['patients_with_infection']}; {saf['serious_infections']})"),
+        ("non-haem. toxicity grade 2-3", f"{saf['toxicity_grade_2_3_patients']} patients"),
         ("cumulative mitoxantrone mg/m2", "-" if not cum["max"] else
          f"{_num(cum['median'], '.0f')} ({_num(cum['min'], '.0f')}-{_num(cum['max'], '.0f')})"),
-        ("EDSS median start / end", f"{_num(a['edss_start_median'], '.1f')} / {_num(a['edss_end_median'], '.1f')}"),
-        ("phases", _tally(a["phase_paths"]) if a["phase_paths"] else "-"),
-        ("treatment stops", _tally(a["discontinuations_by_reason"])),
+        ("phases", _tally(tr["phase_paths"]) if tr["phase_paths"] else "-"),
+        ("treatment stops", _tally(saf["discontinuations_by_reason"])),
     ]
 
 
@@ -95,12 +121,32 @@ def format_summary(s: dict) -> str:
         lines.append(f"  failed {name}: {count}")
     lines.append("")
     lines += format_table({arm: arm_rows(a) for arm, a in s["arms"].items()})
-    comp = s.get("comparison") or {}
+    lines += comparison_lines(s.get("comparison") or {})
+    return "\n".join(lines)
+
+
+def comparison_lines(comp: dict) -> list[str]:
+    """Rate ratios, log-rank tests and regression to the mean, as text lines."""
+    lines = []
     ratios = comp.get("arr_ratio_to_reference") or {}
+    est = "on treatment" if comp.get("estimand") == "on_treatment" else "whole follow-up"
     if ratios:
-        lines += ["", f"pooled ARR ratio to '{comp['reference_arm']}' (exact conditional 95% CI, Poisson):"]
+        lines += ["", f"compared with '{comp['reference_arm']}' ({est}):"]
+        nb = comp.get("nb_rate_ratio_to_reference") or {}
         for arm, r in ratios.items():
-            lines.append(f"  {arm}: {_ci(r)}" + (f"  [{r['note']}]" if r.get("note") else ""))
+            lines.append(f"  {arm}: pooled ARR ratio {_ci(r)} (exact conditional, Poisson)"
+                         + (f"  [{r['note']}]" if r.get("note") else ""))
+            b = (nb.get("arms") or {}).get(arm)
+            if b is not None:
+                p = "-" if b["p_value"] is None else f"{b['p_value']:.3g}"
+                lines.append(f"  {' ' * len(arm)}  rate ratio {_num(b['rate_ratio'])} ({_num(b['ci95_low'])}-"
+                             f"{_num(b['ci95_high'])}), p = {p} ({nb.get('method')})" + (f"  [{b['note']}]" if b.get("note") else ""))
+            lr = (comp.get("logrank_to_reference") or {}).get(arm)
+            if lr is not None and lr.get("chi2") is not None:
+                lines.append(f"  {' ' * len(arm)}  time to first relapse: log-rank chi2 {lr['chi2']:.2f}, "
+                             f"p = {lr['p_value']:.3g}")
+        if nb.get("note"):
+            lines.append(f"  note: {nb['note']}")
     rtm = comp.get("regression_to_the_mean")
     if rtm:
         lines += ["", f"regression to the mean: with no drug ('{rtm['untreated_arm']}') the median ARR fell by "
@@ -108,4 +154,35 @@ def format_summary(s: dict) -> str:
         for arm, t in rtm["treated_arms"].items():
             lines.append(f"  {arm}: {_reduction(t['median_arr_reduction_percent'])} reduction, of which "
                          f"{_num(t['beyond_untreated_percentage_points'], '.0f')} percentage points beyond the untreated arm")
-    return "\n".join(lines)
+    return lines
+
+
+def print_summary(s: dict, file=None) -> None:
+    """Print the summary: a rich table on a terminal, the plain text otherwise (pipes, files, CI logs)."""
+    import sys
+
+    out = file or sys.stdout
+    if not out.isatty():
+        print(format_summary(s), file=out)
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(file=out, highlight=False)
+    sc = s["screening"]
+    console.print(Text(s.get("title") or s["scenario"], style="bold"))
+    console.print(Text(f"screened {sc['screened']}, enrolled {sc['enrolled']}"))
+    for name, count in sc["failed_by_criterion"].items():
+        console.print(Text(f"  failed {name}: {count}"))
+    columns = {arm: arm_rows(a) for arm, a in s["arms"].items()}
+    table = Table(show_header=True, header_style="bold", show_lines=False)
+    table.add_column("readout")
+    for arm in columns:
+        table.add_column(Text(arm), overflow="fold")
+    labels = [k for k, _ in next(iter(columns.values()))]
+    for r, label in enumerate(labels):
+        table.add_row(Text(label), *(Text(columns[arm][r][1]) for arm in columns))
+    console.print(table)
+    for line in comparison_lines(s.get("comparison") or {}):
+        console.print(Text(line))

@@ -1,0 +1,42 @@
+"""Safety readouts of one arm: blood-count toxicity by WHO grade, infections, other adverse events, dose changes."""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from .basic import WHO_NEUTROPENIA_EDGES, distribution, grade_counts, who_grade, who_leukopenia_grade
+
+
+def tallies_by_reason(tallies: list[tuple], kind: str) -> dict[str, int]:
+    """Count of (patient, kind, cause) records of one kind, by cause."""
+    return dict(sorted(Counter(c for _, k, c in tallies if k == kind).items()))
+
+
+def safety(p: dict, tallies: list[tuple]) -> dict:
+    """Per-arm safety table: patients by WHO grade, infections, toxicity, infusion reactions, dose changes, stops."""
+    n = len(p["patient"])
+    infections = np.asarray(p["infections"], float)
+    serious = np.asarray(p["serious_infections"], float)
+    tox = np.asarray(p["toxicity_max_grade"], float).astype(int)
+    reactions = tallies_by_reason(tallies, "infusion reaction")
+    return {
+        "leukopenia_who_grade_patients": grade_counts(who_leukopenia_grade(p["wbc_min_observed_10e9_per_l"])),
+        "neutropenia_who_grade_patients": grade_counts(who_grade(p["anc_min_observed_10e9_per_l"], WHO_NEUTROPENIA_EDGES)),
+        "infections": int(infections.sum()),
+        "patients_with_infection": int(np.sum(infections > 0)),
+        "serious_infections": int(serious.sum()),
+        "patients_with_serious_infection": int(np.sum(serious > 0)),
+        "non_haematological_toxicity_max_grade_patients": grade_counts(tox),
+        "toxicity_grade_2_3_patients": int(np.sum((tox >= 2) & (tox <= 3))),
+        "infusion_reactions": sum(reactions.values()),
+        "patients_with_infusion_reaction": len({pid for pid, k, _ in tallies if k == "infusion reaction"}),
+        "dose_reductions_by_reason": tallies_by_reason(tallies, "reduced"),
+        "skipped_infusions_by_reason": tallies_by_reason(tallies, "skipped"),
+        "lab_interruptions_by_reason": tallies_by_reason(tallies, "interrupted"),
+        "discontinuations_by_reason": dict(sorted(Counter(r for r in p["discontinuation"] if r).items())),
+        "cumulative_dose_mg_per_m2": distribution(p["cumulative_dose_mg_per_m2"]),
+        "wbc_nadir_10e9_per_l": distribution(p["wbc_nadir_10e9_per_l"]),
+        "wbc_min_observed_10e9_per_l": distribution(p["wbc_min_observed_10e9_per_l"]),
+        "patients": n,
+    }
