@@ -40,6 +40,9 @@ def run(
     out: Path = typer.Option(Path("outputs"), "--out", help="Folder that receives the run folder."),
     force: bool = typer.Option(False, "--force", help="Replace an existing run folder."),
     quiet: bool = typer.Option(False, "--quiet", help="Do not print the summary."),
+    replicates: int = typer.Option(0, "--replicates", min=0, metavar="R",
+                                   help="Run R independent replicate trials (parallel groups) and report the spread "
+                                        "of each readout, power and type-I error; writes <name>-seed<seed>-replicates<R>/."),
 ) -> None:
     """Run a scenario; print the summary and write outputs/<name>-seed<seed>/."""
     from .runner import run as run_scenario
@@ -47,6 +50,8 @@ def run(
     try:
         scenario = resolve(scenario)
         scn = load_scenario(scenario, overrides)
+        if replicates:
+            return _run_replicates(scn, scenario, overrides, replicates, out, force, quiet)
         target = run_dir(out, scn.run.name, scn.run.seed)
         check_target(target, force)
         res = run_scenario(scn)
@@ -57,6 +62,29 @@ def run(
         from .summary_text import print_summary
 
         print_summary(res.summary)
+        typer.echo(f"\nwrote {target}/")
+
+
+def _run_replicates(scn, scenario: Path, overrides: list[str], replicates: int, out: Path, force: bool,
+                    quiet: bool) -> None:
+    import sys
+
+    from .outputs import csv_text, json_text
+    from .replicates import ROW_COLUMNS, run_replicates
+    from .runner import manifest
+    from .summary_text import format_replicates
+
+    target = run_dir(out, scn.run.name, scn.run.seed).with_name(f"{scn.run.name}-seed{scn.run.seed}-replicates{replicates}")
+    check_target(target, force)
+    tty = sys.stderr.isatty() and not quiet
+    show = (lambda k, n: print(f"\rreplicate {k}/{n}", end="" if k < n else "\n", file=sys.stderr)) if tty else None
+    rows, summary = run_replicates(scn, replicates, show)
+    files = {"replicates.csv": csv_text(ROW_COLUMNS, ([r.get(c) for c in ROW_COLUMNS] for r in rows)),
+             "summary.json": json_text(summary),
+             "manifest.json": json_text(manifest(scn, str(scenario), tuple(overrides)) | {"replicates": replicates})}
+    write_run(target, files, force=force)
+    if not quiet:
+        typer.echo(format_replicates(summary))
         typer.echo(f"\nwrote {target}/")
 
 
@@ -72,4 +100,24 @@ def scenarios() -> None:
 
 
 def main() -> None:
-    app()
+    """Entry point: usage errors (unknown option, bad value) as one line on stderr with exit code 2, like bad scenarios."""
+    import sys
+
+    try:                                   # typer >= 0.22 vendors click; older typer depends on it
+        from typer._click.exceptions import NoArgsIsHelpError, UsageError
+    except ImportError:                    # pragma: no cover - depends on the installed typer
+        from click.exceptions import UsageError
+        NoArgsIsHelpError = getattr(__import__("click.exceptions", fromlist=["x"]), "NoArgsIsHelpError", ())
+
+    try:
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        code = 0
+    except UsageError as exc:
+        typer.echo(f"error: {exc.format_message()}".replace("\n", " "), err=True)
+        code = 2
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)

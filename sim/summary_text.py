@@ -186,3 +186,34 @@ def print_summary(s: dict, file=None) -> None:
     console.print(table)
     for line in comparison_lines(s.get("comparison") or {}):
         console.print(Text(line))
+
+
+def format_replicates(s: dict) -> str:
+    """The replicate summary: per arm, each readout's mean and 2.5-97.5 percentiles; power; type-I error."""
+    lines = [f"{s['scenario']}: {s['replicates']} replicate trials of {s['patients_per_arm']} patients per arm "
+             f"({s['design']}); estimand {s['estimand']}, alpha {s['alpha']:g}", ""]
+    names = list(s["arms"])
+    keys = [k for k in s["arms"][names[0]] if k != "power"]
+    for n in names[1:]:
+        keys += [k for k in s["arms"][n] if k not in keys and k != "power"]
+    columns = {}
+    for arm in names:
+        rows = []
+        for k in keys:
+            d = s["arms"][arm].get(k)
+            rows.append((k, "-" if not d or d["mean"] is None else
+                         f"{d['mean']:.3g} ({d['p2_5']:.3g}-{d['p97_5']:.3g})"))
+        columns[arm] = rows
+    lines += format_table(columns)
+    lines += ["", f"power against '{s['reference_arm']}' (share of replicates with p < {s['alpha']:g}, Wilson 95% CI):"]
+    for arm, a in s["arms"].items():
+        if "power" in a:
+            for test, r in a["power"].items():
+                lines.append(f"  {arm}, {test}: {_pct(r['share'])} ({_pct(r['ci95_low'])}-{_pct(r['ci95_high'])})")
+    t = s["type_i_error"]
+    lines += ["", f"type-I error ('{t['arm']}' against an independent copy of itself):"]
+    for test in ("negative_binomial", "logrank"):
+        r = t[test]
+        lines.append(f"  {test}: {_pct(r['share'])} ({_pct(r['ci95_low'])}-{_pct(r['ci95_high'])}); "
+                     f"expected about {100 * s['alpha']:.0f}%")
+    return "\n".join(lines)
