@@ -98,6 +98,7 @@ def run(scn: Scenario) -> Results:
         columns[arm.name] = cols
         res.survival += readouts.km_table(arm.name, *readouts.first_relapse_times(cols, ro.estimand), ro.alpha)
     res.summary = {
+        "schema_version": 1,
         "scenario": scn.run.name,
         "title": scn.title,
         "seed": scn.run.seed,
