@@ -210,6 +210,8 @@ def format_replicates(s: dict) -> str:
         if "power" in a:
             for test, r in a["power"].items():
                 lines.append(f"  {arm}, {test}: {_pct(r['share'])} ({_pct(r['ci95_low'])}-{_pct(r['ci95_high'])})")
+    if not any("power" in a for a in s["arms"].values()):
+        lines.append("  none: the scenario has a single arm (add an untreated or comparator arm to compare)")
     t = s["type_i_error"]
     lines += ["", f"type-I error ('{t['arm']}' against an independent copy of itself):"]
     for test in ("negative_binomial", "logrank"):
