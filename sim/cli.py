@@ -40,12 +40,15 @@ def run(
     out: Path = typer.Option(Path("outputs"), "--out", help="Folder that receives the run folder."),
     force: bool = typer.Option(False, "--force", help="Replace an existing run folder."),
     quiet: bool = typer.Option(False, "--quiet", help="Do not print the summary."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Local worker processes (chunks run in parallel)."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port) to run on."),
     replicates: int = typer.Option(0, "--replicates", min=0, metavar="R",
                                    help="Run R independent replicate trials (parallel groups) and report the spread "
                                         "of each readout, power and type-I error; writes <name>-seed<seed>-replicates<R>/."),
 ) -> None:
-    """Run a scenario; print the summary and write outputs/<name>-seed<seed>/."""
-    from .runner import run as run_scenario
+    """Run a scenario; print the summary and write outputs/<name>-seed<seed>/ (tables streamed chunk by chunk)."""
+    from .executors import open_executor
+    from .runner import run_to_folder
 
     try:
         scenario = resolve(scenario)
@@ -54,14 +57,15 @@ def run(
             return _run_replicates(scn, scenario, overrides, replicates, out, force, quiet)
         target = run_dir(out, scn.run.name, scn.run.seed)
         check_target(target, force)
-        res = run_scenario(scn)
-        write_run(target, res.files(str(scenario), tuple(overrides)), force=force)
-    except (ScenarioError, CohortError, OutputExists) as exc:
+        with open_executor(workers, scheduler) as ex:
+            summary = run_to_folder(scn, target, str(scenario), tuple(overrides), force,
+                                    ex if workers > 1 or scheduler else None)
+    except (ScenarioError, CohortError, OutputExists, RuntimeError) as exc:
         _fail(str(exc))
     if not quiet:
         from .summary_text import print_summary
 
-        print_summary(res.summary)
+        print_summary(summary)
         typer.echo(f"\nwrote {target}/")
 
 

@@ -431,25 +431,31 @@ def _sd(cv: float) -> float:
     return float(np.sqrt(np.log1p(cv * cv)))
 
 
+def simulate_chunk(scn: Scenario, arm: Arm, cohort: Cohort, first_id: int) -> ChunkResult:
+    """One chunk of patients (ids first_id, first_id + 1, ...) on one arm; labs and events in (patient, day) order."""
+    was_enabled = gc.isenabled()
+    gc.disable()      # a chunk's records only grow while it runs: collecting them is wasted work
+    try:
+        chunk = ChunkSim(scn, arm, cohort, first_id)
+        alive = weakref.ref(chunk)
+        part = chunk.run()
+        del chunk
+    finally:
+        if was_enabled:
+            gc.enable()
+    if alive() is not None:   # a reference cycle survived ChunkSim._release: let the collector free the chunk
+        gc.collect()
+    part.labs.sort()          # by (patient, day, seq): seq is unique within a chunk, so the tuples' own order
+    return part
+
+
 def run_arm(scn: Scenario, arm: Arm, cohort: Cohort) -> ChunkResult:
     """All chunks of one arm, combined in patient order."""
     out = ChunkResult()
     size = scn.run.chunk_size
     for start in range(0, cohort.n, size):
-        was_enabled = gc.isenabled()
-        gc.disable()      # a chunk's records only grow while it runs: collecting them is wasted work
-        try:
-            chunk = ChunkSim(scn, arm, cohort.take(slice(start, start + size)), start)
-            alive = weakref.ref(chunk)
-            part = chunk.run()
-            del chunk
-        finally:
-            if was_enabled:
-                gc.enable()
-        if alive() is not None:   # a reference cycle survived ChunkSim._release: let the collector free the chunk
-            gc.collect()
-        gc.freeze()       # finished records are kept to the end: stop the collector re-scanning them
-        part.labs.sort()      # by (patient, day, seq): seq is unique within a chunk, so the tuples' own order
+        part = simulate_chunk(scn, arm, cohort.take(slice(start, start + size)), start)
+        gc.freeze()           # finished records are kept to the end: stop the collector re-scanning them
         out.events += part.events
         out.labs += part.labs
         out.tallies += part.tallies

@@ -39,9 +39,14 @@ def fmt(x) -> str:
 
 
 def csv_text(header: list[str], rows) -> str:
+    """A CSV table (header and rows) as text."""
+    return csv_rows([header]) + csv_rows(rows)
+
+
+def csv_rows(rows) -> str:
+    """CSV lines of `rows` (cells formatted by `fmt`), no header."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
     for r in rows:
         w.writerow([fmt(v) for v in r])
     return buf.getvalue()
@@ -73,3 +78,53 @@ def write_run(target: Path, files: dict[str, str], force: bool = False) -> Path:
 
 def json_text(obj) -> str:
     return json.dumps(obj, indent=2, sort_keys=False, allow_nan=False) + "\n"
+
+
+class RunFolder:
+    """A run folder written in pieces: files grow in a temporary folder, which is renamed into place on `commit`.
+
+    Used as a context manager: leaving it without `commit` (an error, Ctrl-C) removes the temporary folder, so a run
+    folder is either complete or absent.
+    """
+
+    def __init__(self, target: Path, force: bool = False):
+        check_target(target, force)
+        self.target, self.force = Path(target), force
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.target.parent / f".{self.target.name}.tmp-{os.getpid()}"
+        if self.tmp.exists():
+            shutil.rmtree(self.tmp)
+        self.tmp.mkdir()
+        self._files: dict[str, object] = {}
+        self._done = False
+
+    def append(self, name: str, text: str) -> None:
+        """Add text at the end of file `name` (created on first use)."""
+        fh = self._files.get(name)
+        if fh is None:
+            fh = self._files[name] = (self.tmp / name).open("w", encoding="utf-8", newline="")
+        fh.write(text)
+
+    def commit(self) -> Path:
+        """Close the files and move the folder into place (replacing an existing run only with force)."""
+        for fh in self._files.values():
+            fh.close()
+        check_target(self.target, self.force)
+        if self.target.exists():
+            old = self.target.parent / f".{self.target.name}.old-{os.getpid()}"
+            self.target.rename(old)
+            self.tmp.rename(self.target)
+            shutil.rmtree(old)
+        else:
+            self.tmp.rename(self.target)
+        self._done = True
+        return self.target
+
+    def __enter__(self) -> "RunFolder":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if not self._done:
+            for fh in self._files.values():
+                fh.close()
+            shutil.rmtree(self.tmp, ignore_errors=True)

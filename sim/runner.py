@@ -2,27 +2,24 @@
 from __future__ import annotations
 
 import platform
+from collections import Counter
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 
 from . import readouts
-from .cohort import Cohort, build_cohort
-from .engine import run_arm
-from .outputs import csv_text, json_text
+from .cohort import Cohort
+from .executors import ordered_map
+from .outputs import RunFolder, csv_rows, csv_text, json_text
+from .readouts.safety import merge_tally_counts
 from .scenario import Scenario, resolved_dict
+from .screening import Screening, cohort_of, screen_keys
+from .tasks import EVENT_COLUMNS, LAB_COLUMNS, PATIENT_COLUMNS, ChunkOutput, chunk_tasks, run_chunk
 
-PATIENT_COLUMNS = (
-    "patient", "arm", "candidate", "sex_female", "age_years", "height_cm", "weight_kg", "bsa_m2",
-    "wbc_10e9_per_l", "anc_10e9_per_l", "alc_10e9_per_l", "platelets_10e9_per_l", "lvef_percent", "aqp4_positive",
-    "untreated_arr", "pre_study_relapses", "pre_study_years", "pre_study_arr", "relapses", "follow_up_years", "arr",
-    "first_relapse_day", "edss_start", "edss_end", "cumulative_dose_mg_per_m2", "courses", "wbc_nadir_10e9_per_l",
-    "wbc_min_observed_10e9_per_l", "anc_min_observed_10e9_per_l", "infections", "serious_infections", "toxicity_max_grade", "discontinuation",
-    "stop_day", "hb_g_per_dl", "egfr_ml_per_min", "doses_given", "last_daily_dose_day", "treatment_end_day",
-    "relapses_on_treatment", "on_treatment_years", "arr_on_treatment", "phases",
-)
-
+SURVIVAL_COLUMNS = ("arm", "day", "at_risk", "events", "relapse_free_probability", "ci95_low", "ci95_high")
 
 @dataclass
 class Results:
@@ -41,13 +38,10 @@ class Results:
         cols = [self.patients[c] for c in PATIENT_COLUMNS]
         return {
             "patients.csv": csv_text(list(PATIENT_COLUMNS), zip(*cols)),
-            "events.csv": csv_text(["arm", "patient", "day", "type", "details"],
-                                   ((a, p, f"{d:.3f}", k, s) for a, p, d, k, s in self.events)),
-            "labs.csv": csv_text(["arm", "patient", "day", "wbc_10e9_per_l", "anc_10e9_per_l", "alc_10e9_per_l",
-                                  "hb_g_per_dl", "context"],
-                                 ((a, p, f"{d:.3f}", w, n, l, h, c) for a, p, d, w, n, l, h, c in self.labs)),
-            "survival.csv": csv_text(["arm", "day", "at_risk", "events", "relapse_free_probability", "ci95_low",
-                                      "ci95_high"], self.survival),
+            "events.csv": csv_text(list(EVENT_COLUMNS), ((a, p, f"{d:.3f}", k, s) for a, p, d, k, s in self.events)),
+            "labs.csv": csv_text(list(LAB_COLUMNS),
+                                 ((a, p, f"{d:.3f}", w, n, lc, h, c) for a, p, d, w, n, lc, h, c in self.labs)),
+            "survival.csv": csv_text(list(SURVIVAL_COLUMNS), self.survival),
         }
 
     def files(self, source: str = "", overrides: tuple[str, ...] = ()) -> dict[str, str]:
@@ -80,32 +74,95 @@ def manifest(scn: Scenario, source: str, overrides: tuple[str, ...]) -> dict:
     }
 
 
-def run(scn: Scenario) -> Results:
-    """Simulate every arm of the scenario on one screened cohort (common random numbers across arms)."""
-    cohort = build_cohort(scn)
-    res = Results(scn, cohort)
-    arms, columns = {}, {}
+def simulate(scn: Scenario, screening: Screening, keep: str, executor: Executor | None = None):
+    """The chunk outputs of every arm, arm by arm, in patient order (computed on `executor`, or here)."""
+    tasks = chunk_tasks(scn, screening.keys, keep)
+    if executor is None:
+        return map(run_chunk, tasks)
+    return ordered_map(executor, run_chunk, tasks, window=2 * max(1, getattr(executor, "_max_workers", 2) or 2))
+
+
+class ArmCollector:
+    """Readout columns and dose-rule tallies of one arm, gathered chunk by chunk."""
+
+    def __init__(self):
+        self.parts: list[dict[str, np.ndarray]] = []
+        self.tallies = {"by_cause": Counter(), "patients": Counter()}
+
+    def add(self, out: ChunkOutput) -> None:
+        self.parts.append(out.columns)
+        self.tallies = merge_tally_counts(self.tallies, out.tallies)
+
+    def columns(self) -> dict[str, np.ndarray]:
+        return {k: np.concatenate([p[k] for p in self.parts]) for k in self.parts[0]}
+
+
+def collect(scn: Scenario, screening: Screening, outputs, on_chunk=None) -> tuple[dict, list[tuple]]:
+    """Consume chunk outputs in order (calling on_chunk on each); return the summary and the Kaplan-Meier rows."""
+    arms = {a.name: ArmCollector() for a in scn.arms}
+    for out in outputs:
+        arms[out.arm].add(out)
+        if on_chunk is not None:
+            on_chunk(out)
+    return summarize(scn, screening, {name: (c.columns(), c.tallies) for name, c in arms.items()})
+
+
+def summarize(scn: Scenario, screening: Screening, arms_data: dict[str, tuple[dict, dict]]) -> tuple[dict, list[tuple]]:
+    """The run summary and the survival table from each arm's readout columns and tally counts."""
     ro = scn.readouts
-    for arm in scn.arms:
-        out = run_arm(scn, arm, cohort)
-        for k, v in out.patients.items():
-            res.patients.setdefault(k, []).extend(v)
-        res.events += [(arm.name, p, d, k, s) for p, d, _, k, s in out.events]
-        res.labs += [(arm.name, p, d, w, a, l, h, c) for p, d, _, w, a, l, h, c in out.labs]
-        cols = {k: np.asarray(v, dtype=object if k in ("arm", "discontinuation", "phases") else float)
-                for k, v in out.patients.items()}
-        arms[arm.name] = readouts.summarize_arm(cols, out.tallies, ro.alpha)
-        columns[arm.name] = cols
-        res.survival += readouts.km_table(arm.name, *readouts.first_relapse_times(cols, ro.estimand), ro.alpha)
-    res.summary = {
+    arms, columns, survival = {}, {}, []
+    for name, (cols, tallies) in arms_data.items():
+        arms[name] = readouts.summarize_arm(cols, tallies, ro.alpha)
+        columns[name] = cols
+        survival += readouts.km_table(name, *readouts.first_relapse_times(cols, ro.estimand), ro.alpha)
+    summary = {
         "schema_version": 1,
         "scenario": scn.run.name,
         "title": scn.title,
         "seed": scn.run.seed,
         "follow_up_days": scn.run.follow_up_days,
-        "screening": {"screened": cohort.screened, "enrolled": cohort.n, "failed_by_criterion": cohort.failed},
+        "screening": {"screened": screening.screened, "enrolled": int(len(screening.keys)),
+                      "failed_by_criterion": dict(screening.failed)},
         "arms": arms,
         "comparison": readouts.compare_arms(arms, columns, ro.reference_arm or scn.arms[0].name,
                                             [a.name for a in scn.arms if a.regimen.drug == "none"], ro.estimand, ro.alpha),
     }
+    return summary, survival
+
+
+def run(scn: Scenario, executor: Executor | None = None) -> Results:
+    """Simulate every arm of the scenario on one screened cohort (common random numbers across arms), in memory."""
+    screening = screen_keys(scn)
+    res = Results(scn, cohort_of(scn, screening.keys, screening))
+
+    def keep(out: ChunkOutput) -> None:
+        part = out.records
+        for k, v in part.patients.items():
+            res.patients.setdefault(k, []).extend(v)
+        res.events.extend((out.arm, p, d, k, s) for p, d, _, k, s in part.events)
+        res.labs.extend((out.arm, p, d, w, a, lc, h, c) for p, d, _, w, a, lc, h, c in part.labs)
+
+    res.summary, res.survival = collect(scn, screening, simulate(scn, screening, "records", executor), keep)
     return res
+
+
+def run_to_folder(scn: Scenario, target: Path, source: str = "", overrides: tuple[str, ...] = (), force: bool = False,
+                  executor: Executor | None = None) -> dict:
+    """Simulate the scenario and stream its tables into a fresh run folder chunk by chunk (memory follows the chunk,
+    plus the readout columns); the folder appears complete, atomically. Returns the summary."""
+    with RunFolder(target, force) as folder:
+        screening = screen_keys(scn)
+        folder.append("patients.csv", csv_rows([PATIENT_COLUMNS]))
+        folder.append("events.csv", csv_rows([EVENT_COLUMNS]))
+        folder.append("labs.csv", csv_rows([LAB_COLUMNS]))
+
+        def write(out: ChunkOutput) -> None:
+            for name, text in out.text.items():
+                folder.append(name, text)
+
+        summary, survival = collect(scn, screening, simulate(scn, screening, "text", executor), write)
+        folder.append("survival.csv", csv_text(list(SURVIVAL_COLUMNS), survival))
+        folder.append("summary.json", json_text(summary))
+        folder.append("manifest.json", json_text(manifest(scn, source, overrides)))
+        folder.commit()
+    return summary

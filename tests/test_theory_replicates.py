@@ -27,12 +27,20 @@ def test_theory_untreated_arm_against_itself_rejects_at_about_alpha():
         assert abs(r["share"] - 0.05) <= 3 * se, (test, r)
 
 
+def _mito_vs_untreated(patients: int):
+    """compare-regimens' mitoxantrone and untreated arms only, one year."""
+    scn = sim.load_scenario(bundled()["compare-regimens"], overrides=["run.follow_up_days=365",
+                                                                     f"run.patients={patients}"])
+    arms = [a for a in scn.arms if a.name in ("untreated", "mitoxantrone")]
+    return scn.model_copy(update={"arms": arms})
+
+
 def test_theory_power_rises_with_cohort_size():
-    """Mitoxantrone vs no treatment over a year: 40 replicate trials at 6 and at 30 patients per arm; the larger trial
+    """Mitoxantrone vs no treatment over a year: 40 replicate trials at 5 and at 40 patients per arm; the larger trial
     rejects more often (by > 3 standard errors of the difference of two shares, SE <= sqrt(2 * 0.25 / 40) = 0.11)."""
-    small = run_replicates(_kim(6), 40)[1]["arms"]["mitoxantrone"]["power"]["negative_binomial"]["share"]
-    large = run_replicates(_kim(30), 40)[1]["arms"]["mitoxantrone"]["power"]["negative_binomial"]["share"]
-    assert large - small > 3 * 0.11, (small, large)
+    small = run_replicates(_mito_vs_untreated(5), 40)[1]["arms"]["mitoxantrone"]["power"]["negative_binomial"]
+    large = run_replicates(_mito_vs_untreated(40), 40)[1]["arms"]["mitoxantrone"]["power"]["negative_binomial"]
+    assert large["share"] - small["share"] > 3 * 0.11, (small, large)
 
 
 def test_rules_replicate_arms_enrol_independent_patients_and_rows_are_reproducible():

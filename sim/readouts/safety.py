@@ -8,17 +8,31 @@ import numpy as np
 from .basic import WHO_NEUTROPENIA_EDGES, distribution, grade_counts, who_grade, who_leukopenia_grade
 
 
-def tallies_by_reason(tallies: list[tuple], kind: str) -> dict[str, int]:
-    """Count of (patient, kind, cause) records of one kind, by cause."""
-    return dict(sorted(Counter(c for _, k, c in tallies if k == kind).items()))
+def tally_counts(tallies: list[tuple]) -> dict:
+    """(patient, kind, cause) dose-rule records as counts: {"by_cause": {(kind, cause): n}, "patients": {kind: n}}."""
+    by_cause = Counter((k, c) for _, k, c in tallies)
+    patients = Counter(k for k, _ in {(k, pid) for pid, k, _ in tallies})
+    return {"by_cause": by_cause, "patients": patients}
 
 
-def safety(p: dict, tallies: list[tuple]) -> dict:
+def merge_tally_counts(a: dict, b: dict) -> dict:
+    """Counts of two groups of patients together (patients are in one group only)."""
+    return {"by_cause": a["by_cause"] + b["by_cause"], "patients": a["patients"] + b["patients"]}
+
+
+def tallies_by_reason(counts: dict, kind: str) -> dict[str, int]:
+    """Count of records of one kind, by cause."""
+    return dict(sorted((c, n) for (k, c), n in counts["by_cause"].items() if k == kind))
+
+
+def safety(p: dict, tallies: list[tuple] | dict) -> dict:
     """Per-arm safety table: patients by WHO grade, infections, toxicity, infusion reactions, dose changes, stops."""
     n = len(p["patient"])
     infections = np.asarray(p["infections"], float)
     serious = np.asarray(p["serious_infections"], float)
     tox = np.asarray(p["toxicity_max_grade"], float).astype(int)
+    if not isinstance(tallies, dict):
+        tallies = tally_counts(tallies)
     reactions = tallies_by_reason(tallies, "infusion reaction")
     return {
         "leukopenia_who_grade_patients": grade_counts(who_leukopenia_grade(p["wbc_min_observed_10e9_per_l"])),
@@ -30,7 +44,7 @@ def safety(p: dict, tallies: list[tuple]) -> dict:
         "non_haematological_toxicity_max_grade_patients": grade_counts(tox),
         "toxicity_grade_2_3_patients": int(np.sum((tox >= 2) & (tox <= 3))),
         "infusion_reactions": sum(reactions.values()),
-        "patients_with_infusion_reaction": len({pid for pid, k, _ in tallies if k == "infusion reaction"}),
+        "patients_with_infusion_reaction": tallies["patients"].get("infusion reaction", 0),
         "dose_reductions_by_reason": tallies_by_reason(tallies, "reduced"),
         "skipped_infusions_by_reason": tallies_by_reason(tallies, "skipped"),
         "lab_interruptions_by_reason": tallies_by_reason(tallies, "interrupted"),

@@ -1,0 +1,88 @@
+"""The unit of parallel work: one chunk of one arm of one scenario, rebuilt from candidate keys, run, and reduced to
+what the caller keeps (readout columns always; the CSV rows or the full records when asked)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .engine import simulate_chunk
+from .outputs import csv_rows
+from .readouts.safety import tally_counts
+from .scenario import Scenario
+from .screening import cohort_of
+
+#: Per-patient columns the readouts need (kept in memory for the whole run; everything else streams to disk).
+READOUT_COLUMNS = (
+    "patient", "relapses", "follow_up_years", "relapses_on_treatment", "on_treatment_years", "first_relapse_day",
+    "treatment_end_day", "pre_study_arr", "edss_start", "edss_end", "wbc_min_observed_10e9_per_l",
+    "anc_min_observed_10e9_per_l", "infections", "serious_infections", "toxicity_max_grade", "discontinuation",
+    "cumulative_dose_mg_per_m2", "wbc_nadir_10e9_per_l", "doses_given", "phases",
+)
+TEXT_COLUMNS = ("arm", "discontinuation", "phases")
+PATIENT_COLUMNS = (
+    "patient", "arm", "candidate", "sex_female", "age_years", "height_cm", "weight_kg", "bsa_m2",
+    "wbc_10e9_per_l", "anc_10e9_per_l", "alc_10e9_per_l", "platelets_10e9_per_l", "lvef_percent", "aqp4_positive",
+    "untreated_arr", "pre_study_relapses", "pre_study_years", "pre_study_arr", "relapses", "follow_up_years", "arr",
+    "first_relapse_day", "edss_start", "edss_end", "cumulative_dose_mg_per_m2", "courses", "wbc_nadir_10e9_per_l",
+    "wbc_min_observed_10e9_per_l", "anc_min_observed_10e9_per_l", "infections", "serious_infections",
+    "toxicity_max_grade", "discontinuation", "stop_day", "hb_g_per_dl", "egfr_ml_per_min", "doses_given",
+    "last_daily_dose_day", "treatment_end_day", "relapses_on_treatment", "on_treatment_years", "arr_on_treatment",
+    "phases",
+)
+EVENT_COLUMNS = ("arm", "patient", "day", "type", "details")
+LAB_COLUMNS = ("arm", "patient", "day", "wbc_10e9_per_l", "anc_10e9_per_l", "alc_10e9_per_l", "hb_g_per_dl", "context")
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Arm `arm` (index) of `scenario` for the patients with candidate `keys`, numbered from `first_id`.
+
+    keep: "readouts" (columns for the readouts only), "text" (and the CSV rows of the three tables, as text),
+    or "records" (and the full per-patient columns, events and labs, for the in-memory Results).
+    """
+
+    scenario: Scenario
+    arm: int
+    keys: np.ndarray
+    first_id: int
+    keep: str = "readouts"
+
+
+@dataclass
+class ChunkOutput:
+    arm: str
+    columns: dict[str, np.ndarray]
+    tallies: dict
+    text: dict[str, str] | None = None
+    records: object | None = None       # the engine's ChunkResult (keep="records")
+
+
+def readout_columns(patients: dict[str, list]) -> dict[str, np.ndarray]:
+    """The readout columns of a chunk as arrays (text columns as object arrays)."""
+    return {k: np.asarray(patients[k], dtype=object if k in TEXT_COLUMNS else float) for k in READOUT_COLUMNS}
+
+
+def run_chunk(task: ChunkTask) -> ChunkOutput:
+    """Simulate one chunk task (in any process)."""
+    scn = task.scenario
+    arm = scn.arms[task.arm]
+    part = simulate_chunk(scn, arm, cohort_of(scn, task.keys), task.first_id)
+    out = ChunkOutput(arm.name, readout_columns(part.patients), tally_counts(part.tallies))
+    if task.keep == "records":
+        out.records = part
+    elif task.keep == "text":
+        p = part.patients
+        out.text = {
+            "patients.csv": csv_rows(zip(*(p[c] for c in PATIENT_COLUMNS))),
+            "events.csv": csv_rows((arm.name, pid, f"{d:.3f}", k, s) for pid, d, _, k, s in part.events),
+            "labs.csv": csv_rows((arm.name, pid, f"{d:.3f}", w, a, lc, h, c) for pid, d, _, w, a, lc, h, c in part.labs),
+        }
+    return out
+
+
+def chunk_tasks(scn: Scenario, keys: np.ndarray, keep: str) -> list[ChunkTask]:
+    """The chunk tasks of every arm, arm by arm, in patient order."""
+    size = scn.run.chunk_size
+    return [ChunkTask(scn, j, keys[start:start + size], start, keep)
+            for j in range(len(scn.arms)) for start in range(0, len(keys), size)]

@@ -1,0 +1,51 @@
+"""The streamed run folder equals the in-memory tables byte for byte, with 1 worker and with 2 worker processes,
+and a failed run leaves nothing behind."""
+import pytest
+
+import sim
+from sim.bundled import bundled
+from sim.executors import InlineExecutor, open_executor, ordered_map
+from sim.outputs import json_text
+from sim.runner import run_to_folder
+
+
+@pytest.fixture(scope="module")
+def memory():
+    scn = sim.load_scenario(bundled()["compare-regimens"], overrides=["run.patients=30", "run.chunk_size=7",
+                                                                     "run.follow_up_days=300"])
+    return scn, sim.run(scn)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_regression_streamed_folder_equals_memory_tables(memory, tmp_path, workers):
+    scn, res = memory
+    with open_executor(workers) as ex:
+        summary = run_to_folder(scn, tmp_path / "run", executor=ex)
+    for name, text in res.tables().items():
+        assert (tmp_path / "run" / name).read_text(encoding="utf-8") == text, name
+    assert json_text(summary) == json_text(res.summary)
+
+
+def test_rules_failed_streamed_run_leaves_no_folder(tmp_path, monkeypatch):
+    scn = sim.load_scenario(bundled()["mitonmo"], overrides=["run.patients=10"])
+
+    def boom(task):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sim.runner.run_chunk", boom)
+    with pytest.raises(KeyboardInterrupt):
+        run_to_folder(scn, tmp_path / "run")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rules_ordered_map_keeps_task_order_and_bounds_the_window():
+    submitted = []
+
+    class Recording(InlineExecutor):
+        def submit(self, fn, *args):
+            submitted.append(args[0])
+            return super().submit(fn, *args)
+
+    it = ordered_map(Recording(), lambda x: x * x, range(10), window=3)
+    assert next(it) == 0 and len(submitted) == 3
+    assert list(it) == [x * x for x in range(1, 10)]
