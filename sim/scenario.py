@@ -201,6 +201,16 @@ class Readouts(Frozen):
     alpha: float = Field(0.05, gt=0.0, lt=0.5)                       # two-sided test level for power and type-I error
 
 
+class Sweep(Frozen):
+    """A `[sweep]` table: vary maps a dotted path to VALUES text (list `6,9,12`, range `0.2:0.9:8` or bounds `0.2..0.9`), see sim/sweep_spec.py."""
+
+    vary: dict[str, str]
+    design: Literal["grid", "lhs", "sobol"] = "grid"
+    samples: Annotated[int, Field(ge=1)] | None = None
+    replicates: Annotated[int, Field(ge=1)] = 1
+    workers: Annotated[int, Field(ge=1)] | None = None
+
+
 class Scenario(Frozen):
     """A whole scenario file."""
 
@@ -212,6 +222,7 @@ class Scenario(Frozen):
     physiology: Physiology = Physiology()
     readouts: Readouts = Readouts()
     arms: Annotated[list[Arm], Field(min_length=1)]
+    sweep: Sweep | None = None
 
     @model_validator(mode="after")
     def _check(self) -> "Scenario":
