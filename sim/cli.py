@@ -93,6 +93,72 @@ def _run_replicates(scn, scenario: Path, overrides: list[str], replicates: int, 
 
 
 @app.command()
+def sweep(
+    scenario: Path = typer.Argument(..., help="Scenario TOML file or bundled scenario name."),
+    vary: list[str] = typer.Option([], "--vary", metavar="PATH=VALUES",
+                                   help="A field to vary: a list 6,9,12, a range 0.2:0.9:8 (start:stop:count) or, "
+                                        "for lhs/sobol, bounds 0.2..0.9. Repeatable. Default: the [sweep] table."),
+    design: str = typer.Option(None, "--design", help="grid (default), lhs or sobol."),
+    samples: int = typer.Option(None, "--samples", min=1, help="Points of an lhs or sobol design."),
+    replicates: int = typer.Option(None, "--replicates", min=1, help="Replicate runs per point (default 1)."),
+    workers: int = typer.Option(None, "--workers", min=1, help="Local worker processes (default 1)."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port)."),
+    out: Path = typer.Option(None, "--out", help="Sweep folder (default outputs/<name>-sweep-seed<seed>)."),
+    force: bool = typer.Option(False, "--force", help="Restart a sweep folder that holds another specification."),
+    overrides: list[str] = SetOpt,
+    quiet: bool = typer.Option(False, "--quiet", help="No progress lines."),
+) -> None:
+    """Run a scenario over a design of parameter values; resumable (rerun the same command to continue)."""
+    from .executors import open_executor
+    from .sweep import plan_sweep, run_sweep
+
+    try:
+        scenario = resolve(scenario)
+        plan = plan_sweep(str(scenario), overrides, vary, design, samples, replicates)
+        base = plan.scenarios[0]
+        folder = out or Path("outputs") / f"{base.run.name}-sweep-seed{base.run.seed}"
+        n_workers = workers or (base.sweep.workers if base.sweep and base.sweep.workers else 1)
+        with open_executor(n_workers, scheduler) as ex, _progress(quiet) as show:
+            table = run_sweep(plan, folder, ex, force, show, max_in_flight=2 * n_workers + 2)
+    except (ScenarioError, CohortError, RuntimeError) as exc:
+        _fail(str(exc))
+    from .figures.sweep import sweep_figure
+
+    figures = sweep_figure(table, plan.paths, folder / "sweep")
+    typer.echo(f"wrote {table} ({len(plan.points)} points x {plan.replicates} replicate(s)) and "
+               f"{', '.join(p.name for p in figures)}")
+
+
+def _progress(quiet: bool):
+    """A context giving on_point(done, total, point): a rich bar on a terminal, one line per point otherwise."""
+    import contextlib
+    import sys
+    import time
+
+    if quiet:
+        return contextlib.nullcontext(None)
+    if sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        @contextlib.contextmanager
+        def bar():
+            with Progress(TextColumn("points"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.speed}/s"),
+                          TimeRemainingColumn(), transient=False) as prog:
+                task = prog.add_task("sweep", total=None)
+                yield lambda done, total, point: prog.update(task, completed=done, total=total)
+        return bar()
+    start = time.perf_counter()
+
+    def line(done, total, point):
+        if point is None:
+            typer.echo(f"sweep: {done} of {total} points already done")
+        else:
+            rate = done / max(time.perf_counter() - start, 1e-9)
+            typer.echo(f"point {point} done: {done}/{total}, {time.perf_counter() - start:.1f} s")
+    return contextlib.nullcontext(line)
+
+
+@app.command()
 def scenarios() -> None:
     """List the bundled scenarios, one line each; run one with `nmosim run NAME`."""
     found = bundled()

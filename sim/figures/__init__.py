@@ -1,0 +1,1 @@
+"""Figures (matplotlib, headless Agg backend), PNG and SVG."""

@@ -1,0 +1,230 @@
+"""Parameter sweeps: points x replicates x patient chunks as tasks on one executor, resumable point by point.
+
+The sweep folder holds `sweep.json` (the specification), `points.journal.csv` (the rows of each finished point,
+appended as it finishes), and at the end `sweep.csv` (one row per point and arm, sorted) and `sweep.png`/`.svg`.
+Rerunning the same command skips the points already in the journal; a point whose rows are incomplete (a kill in the
+middle of a write) is run again. Each (point, replicate) uses its own scenario with `run.replicate` = replicate, so
+the rows are the ones `nmosim run` gives with the same `--set` values, whatever the executor.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+from .outputs import csv_rows
+from .replicates import READOUTS, _get, rejection
+from .runner import ArmCollector, summarize
+from .scenario import Scenario, load_scenario
+from .screening import Screening, screen_keys
+from .sweep_spec import (SweepError, Vary, design_points, integer_paths, parse_varies, point_overrides,
+                         spec_from_file, validate_points)
+from .tasks import chunk_tasks, run_chunk
+
+JOURNAL = "points.journal.csv"
+COMPARISONS = ("rate_ratio_nb", "p_value_nb", "p_value_logrank")
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """A validated sweep: the points (path -> value) and, per point, its scenario."""
+
+    scenario_path: str
+    base_overrides: tuple[str, ...]
+    varies: tuple[Vary, ...]
+    design: str
+    samples: int | None
+    replicates: int
+    points: tuple[dict, ...]
+    scenarios: tuple[Scenario, ...]
+
+    def spec(self) -> dict:
+        """What identifies the sweep (compared on resume)."""
+        return {"scenario_file": self.scenario_path, "overrides": list(self.base_overrides),
+                "vary": [{"path": v.path, "kind": v.kind, "values": None if v.values is None else list(v.values),
+                          "low": v.low, "high": v.high} for v in self.varies],
+                "design": self.design, "samples": self.samples,
+                "replicates": self.replicates, "points": [point_overrides(p) for p in self.points]}
+
+    @property
+    def paths(self) -> list[str]:
+        return [v.path for v in self.varies]
+
+
+def plan_sweep(scenario_path: str, base_overrides: list[str], vary: list[str], design: str | None = None,
+               samples: int | None = None, replicates: int | None = None) -> SweepPlan:
+    """Parse and validate a sweep (CLI options first, then the scenario's [sweep] table) before any work starts."""
+    base = load_scenario(scenario_path, base_overrides)
+    table = base.sweep
+    varies = parse_varies(vary) if vary else (spec_from_file(base, str(scenario_path)) if table else [])
+    if not varies:
+        raise SweepError(f"{scenario_path}: nothing to vary: give --vary PATH=VALUES or a [sweep] table")
+    design = design or (table.design if table else "grid")
+    samples = samples if samples is not None else (table.samples if table else None)
+    replicates = replicates or (table.replicates if table else 1)
+    points = design_points(varies, design, samples, base.run.seed, integer_paths(base, varies))
+    scenarios = validate_points(scenario_path, base_overrides, points)
+    return SweepPlan(str(scenario_path), tuple(base_overrides), tuple(varies), design, samples, replicates,
+                     tuple(points), tuple(scenarios))
+
+
+def header(plan: SweepPlan) -> list[str]:
+    return ["point", *plan.paths, "arm", "replicates", *READOUTS, *COMPARISONS, "power_nb", "power_logrank"]
+
+
+def point_rows(plan: SweepPlan, p: int, summaries: list[dict]) -> str:
+    """CSV lines of point p: per arm, each readout (the mean over replicates) and the power over replicates."""
+    scn = plan.scenarios[p]
+    alpha, ref = scn.readouts.alpha, scn.readouts.reference_arm or scn.arms[0].name
+    lines = []
+    for arm in scn.arms:
+        per_rep = [_arm_values(s, arm.name, ref) for s in summaries]
+        means = {k: _mean([v[k] for v in per_rep]) for k in (*READOUTS, *COMPARISONS)}
+        power = [None, None]
+        if arm.name != ref:
+            power = [rejection([v[k] for v in per_rep], alpha)["share"] for k in ("p_value_nb", "p_value_logrank")]
+        lines.append([p, *plan.points[p].values(), arm.name, len(summaries), *means.values(), *power])
+    return csv_rows(lines)
+
+
+def _arm_values(summary: dict, arm: str, ref: str) -> dict:
+    s = summary["arms"][arm]
+    out = {k: (s["safety"]["patients_with_infection"] / s["patients"]) if path is None else _get(s, path)
+           for k, path in READOUTS.items()}
+    comp = summary["comparison"]
+    nb = ((comp.get("nb_rate_ratio_to_reference") or {}).get("arms") or {}).get(arm, {})
+    lr = comp["logrank_to_reference"].get(arm, {})
+    out.update({"rate_ratio_nb": nb.get("rate_ratio"), "p_value_nb": nb.get("p_value"),
+                "p_value_logrank": lr.get("p_value")})
+    return out
+
+
+def _mean(values: list) -> float | None:
+    x = [v for v in values if v is not None]
+    return sum(x) / len(x) if x else None
+
+
+# ---------------------------------------------------------------- the folder: spec, journal, resume
+def open_folder(plan: SweepPlan, folder: Path, force: bool) -> set[int]:
+    """Create or reopen the sweep folder; the points already finished (a different spec is refused without force)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    spec_file, journal = folder / "sweep.json", folder / JOURNAL
+    spec = plan.spec()
+    if spec_file.exists() and not force:
+        if json.loads(spec_file.read_text(encoding="utf-8")) != spec:
+            raise SweepError(f"{folder}: holds a sweep with a different specification; use --force to restart it "
+                             "or --out for another folder")
+    else:
+        for old in (journal, folder / "sweep.csv"):
+            old.unlink(missing_ok=True)
+        _atomic_write(spec_file, json.dumps(spec, indent=2) + "\n")
+    return _finished_points(plan, journal)
+
+
+def _finished_points(plan: SweepPlan, journal: Path) -> set[int]:
+    """Points whose rows are all in the journal; the journal is rewritten without partial points or lines."""
+    if not journal.exists():
+        return set()
+    text = journal.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines = lines[:-1]                             # a line cut by a kill
+    by_point: dict[int, list[str]] = {}
+    for line in lines:
+        row = next(csv.reader(io.StringIO(line)))
+        if row and row[0].isdigit():
+            by_point.setdefault(int(row[0]), []).append(line)
+    done = {p for p, rows in by_point.items() if p < len(plan.points) and len(rows) == len(plan.scenarios[p].arms)}
+    kept = "".join(line for p in sorted(done) for line in by_point[p])
+    if kept != text:
+        _atomic_write(journal, kept)
+    return done
+
+
+def _append(journal: Path, text: str) -> None:
+    with journal.open("a", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def finish(plan: SweepPlan, folder: Path) -> Path:
+    """sweep.csv from the journal: the header, then the points in order (each point's rows as written)."""
+    lines = (folder / JOURNAL).read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.sort(key=lambda line: int(line.split(",", 1)[0]))     # stable: a point's rows keep their order
+    target = folder / "sweep.csv"
+    _atomic_write(target, csv_rows([header(plan)]) + "".join(lines))
+    return target
+
+
+# ---------------------------------------------------------------- execution
+def _screen(scn: Scenario) -> Screening:
+    return screen_keys(scn)
+
+
+def run_sweep(plan: SweepPlan, folder: Path, executor: Executor, force: bool = False, on_point=None,
+              max_in_flight: int = 8) -> Path:
+    """Run the unfinished points; append each to the journal when all its replicates are done; write sweep.csv."""
+    done = open_folder(plan, folder, force)
+    todo = [p for p in range(len(plan.points)) if p not in done]
+    if on_point is not None:
+        on_point(len(done), len(plan.points), None)
+    jobs = [(p, r) for p in todo for r in range(plan.replicates)]
+    runs: dict[tuple[int, int], dict] = {}
+    summaries: dict[int, dict[int, dict]] = {}
+    pending: dict = {}
+    queue = list(reversed(jobs))
+
+    def start_next() -> None:
+        while queue and len(pending) < max_in_flight:
+            p, r = queue.pop()
+            scn = _replicate(plan.scenarios[p], r)
+            pending[executor.submit(_screen, scn)] = ("screen", p, r, scn)
+
+    start_next()
+    while pending:
+        finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+        for fut in finished:
+            kind, p, r, payload = pending.pop(fut)
+            if kind == "screen":
+                scn, screening = payload, fut.result()
+                tasks = chunk_tasks(scn, screening.keys, "readouts")
+                runs[(p, r)] = {"scn": scn, "screening": screening, "parts": [None] * len(tasks), "left": len(tasks)}
+                for j, task in enumerate(tasks):
+                    pending[executor.submit(run_chunk, task)] = ("chunk", p, r, j)
+            else:
+                job = runs[(p, r)]
+                job["parts"][payload] = fut.result()
+                job["left"] -= 1
+                if job["left"] == 0:
+                    summaries.setdefault(p, {})[r] = _summary(runs.pop((p, r)))
+                    if len(summaries[p]) == plan.replicates:
+                        reps = summaries.pop(p)
+                        _append(folder / JOURNAL, point_rows(plan, p, [reps[k] for k in sorted(reps)]))
+                        done.add(p)
+                        if on_point is not None:
+                            on_point(len(done), len(plan.points), p)
+        start_next()
+    return finish(plan, folder)
+
+
+def _replicate(scn: Scenario, r: int) -> Scenario:
+    return scn.model_copy(update={"run": scn.run.model_copy(update={"replicate": r})})
+
+
+def _summary(job: dict) -> dict:
+    scn = job["scn"]
+    arms = {a.name: ArmCollector() for a in scn.arms}
+    for out in job["parts"]:
+        arms[out.arm].add(out)
+    return summarize(scn, job["screening"], {name: (c.columns(), c.tallies) for name, c in arms.items()})[0]
