@@ -25,6 +25,7 @@ ETA = {"mitoxantrone_cl": 0, "mitoxantrone_anc_slope": 1, "marrow_mtt": 2, "lvef
 COND_BASE = 30     # 16 condition slots (conditions taken in sorted name order)
 N_COND = 16
 SLOT.update({"hb": 46, "egfr": 47, "adherence": 48, "screen_hb": 49})   # slots 46-63: covariates added later
+SLOT.update({"mitoxantrone_responder": 50})   # appended: a uniform for the mitoxantrone responder mixture
 HIST_BASE = 64     # per pre-study attack: gap, severe, size, residual
 HIST_MAX = 64
 BLOCK = HIST_BASE + 4 * HIST_MAX
@@ -107,6 +108,7 @@ def draw_candidates(scn: Scenario, keys: np.ndarray) -> Candidates:
     cov["hb_g_per_dl"] = np.round(cov["true_hb_g_per_dl"] * noise("screen_hb"), 1)
     cov["egfr_ml_per_min"] = np.round(optional("egfr", c.egfr_ml_per_min), 0)
     cov["u_adherence"] = u("adherence")
+    cov["u_mitoxantrone_responder"] = u("mitoxantrone_responder")
     cov["lvef_percent"] = np.round(dist_from_uniform(u("lvef"), c.lvef_percent), 1)
     cov["aqp4_positive"] = (u("aqp4") < c.aqp4_positive_fraction).astype(float)
     for j, name in enumerate(sorted(c.conditions)[:N_COND]):

@@ -86,13 +86,27 @@ class MarrowEffect(Frozen):
 
 
 class Efficacy(Frozen):
-    """Effect on relapse hazard: RR = 1 - emax*E/(ec50+E); E is a dose memory (mg/m2) entering with mean onset_days and decaying with persistence_half_life_days; ec50 varies log-normally between patients (ec50_cv)."""
+    """Effect on relapse hazard: RR = 1 - emax*E/(ec50+E); E is a dose memory (mg/m2) entering with mean onset_days and decaying with persistence_half_life_days; ec50 varies log-normally between patients (ec50_cv).
+
+    Responder mixture: each patient is a non-responder with probability non_responder_fraction (drawn once, from the
+    patient's own uniform), and a non-responder's emax is non_responder_emax (at most emax) instead of emax. The default
+    fraction 0 leaves every patient a responder.
+    """
 
     emax: Probability = 0.85
     ec50_mg_per_m2: PositiveFloat = 6.0
     ec50_cv: NonNegFloat = 0.0
     onset_days: PositiveFloat = 14.0
     persistence_half_life_days: PositiveFloat = 120.0
+    non_responder_fraction: Probability = 0.0
+    non_responder_emax: Probability = 0.0
+
+    @model_validator(mode="after")
+    def _check(self) -> "Efficacy":
+        if self.non_responder_emax > self.emax:
+            raise ValueError(f"non_responder_emax ({self.non_responder_emax:g}) must not exceed emax ({self.emax:g}): "
+                             "a non-responder responds less than a responder")
+        return self
 
 
 class Mitoxantrone(Frozen):

@@ -153,7 +153,10 @@ class MitoxantroneModel:
         self.anc_slope = me.anc_slope_l_per_mg * np.exp(s * cohort.cov["eta_mitoxantrone_anc_slope"] - 0.5 * s * s)
         self.alc_kill = me.alc_kill_l_per_mg_per_day
         s = _sd(eff.ec50_cv)                               # responders and poor responders: log-normal EC50
-        self.emax, self.ec50 = eff.emax, eff.ec50_mg_per_m2 * np.exp(s * cohort.cov["eta_mitoxantrone_ec50"] - 0.5 * s * s)
+        self.ec50 = eff.ec50_mg_per_m2 * np.exp(s * cohort.cov["eta_mitoxantrone_ec50"] - 0.5 * s * s)
+        # responder mixture: a patient whose own uniform falls below the fraction is a non-responder (per-patient emax)
+        self.non_responder = cohort.cov["u_mitoxantrone_responder"] < eff.non_responder_fraction
+        self.emax = np.where(self.non_responder, eff.non_responder_emax, eff.emax)
         self.bsa = bsa
 
     daily = None
