@@ -159,6 +159,33 @@ def _progress(quiet: bool):
 
 
 @app.command()
+def explain(
+    scenario: Path = typer.Argument(..., help="Scenario TOML file or bundled scenario name."),
+    patient: int = typer.Option(..., "--patient", min=0, help="The patient, 0-based in enrolment order."),
+    arm: str = typer.Option(None, "--arm", help="The arm (default: the first)."),
+    overrides: list[str] = SetOpt,
+    out: Path = typer.Option(Path("outputs"), "--out", help="Folder that receives the explanation folder."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing explanation folder."),
+) -> None:
+    """One patient's course as a dated narrative and a timeline figure (WBC with the dose bands, doses, relapses, EDSS)."""
+    from .explain import narrative, simulate_patient, timeline_figure
+    from .outputs import RunFolder
+
+    try:
+        scn = load_scenario(resolve(scenario), overrides)
+        course = simulate_patient(scn, patient, arm)
+        target = out / f"{scn.run.name}-seed{scn.run.seed}-patient{patient}-{course.arm}"
+        with RunFolder(target, force) as folder:
+            text = "\n".join(narrative(course)) + "\n"
+            folder.append("narrative.txt", text)
+            timeline_figure(course, folder.tmp / "timeline")
+            folder.commit()
+    except (ScenarioError, CohortError, OutputExists) as exc:
+        _fail(str(exc))
+    typer.echo(text + f"\nwrote {target}/ (narrative.txt, timeline.png, timeline.svg)")
+
+
+@app.command()
 def scenarios() -> None:
     """List the bundled scenarios, one line each; run one with `nmosim run NAME`."""
     found = bundled()

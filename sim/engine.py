@@ -40,8 +40,9 @@ class ChunkResult:
 class ChunkSim:
     """A chunk of patients on one arm: state arrays over patients, event records, and the simpy environment."""
 
-    def __init__(self, scn: Scenario, arm: Arm, cohort: Cohort, first_id: int):
+    def __init__(self, scn: Scenario, arm: Arm, cohort: Cohort, first_id: int, trace: bool = False):
         self.scn, self.arm, self.cohort = scn, arm, cohort
+        self.trace: list[tuple[float, np.ndarray, np.ndarray]] | None = [] if trace else None   # (day, WBC, ANC) per step
         self.ids = list(range(first_id, first_id + cohort.n))
         n, dt = cohort.n, scn.run.step_days
         self.n, self.dt = n, dt
@@ -149,7 +150,7 @@ class ChunkSim:
         self.res.labs.append((pid, day, self._seq, wbc, anc_o, alc_o, hb, context))
         self._seq += 1
         self._events[i].append((pid, day, self._seq, "blood_draw",
-                                f"WBC {wbc:.2f}, ANC {anc_o:.2f}, ALC {alc_o:.2f}, Hb {hb:.1f} ({context})"))
+                                f"WBC {wbc:.2f}, ANC {anc_o:.2f}, ALC {alc_o:.2f}{'' if hb != hb else f', Hb {hb:.1f}'} ({context})"))
         if not wbc >= self._wbc_min[i]:
             self._wbc_min[i] = wbc
         if not anc_o >= self._anc_min[i]:
@@ -298,6 +299,8 @@ class ChunkSim:
             self._infection(i, te)
         wbc = anc + self.lymph.count() + self.other
         np.minimum(self.wbc_nadir, wbc, out=self.wbc_nadir)
+        if self.trace is not None:
+            self.trace.append((t1, wbc.copy(), anc.copy()))
 
     def _relapse(self, i: int, day: float, t1: float, threshold: float, acute: float, residual: float) -> None:
         """Patient i's attack on `day` (EDSS steps drawn by the caller from its relapse stream), with the next threshold."""
