@@ -186,6 +186,35 @@ def explain(
 
 
 @app.command()
+def demo(
+    name: str = typer.Argument(None, help="The demonstration to run (omit to list them)."),
+    out: Path = typer.Option(Path("outputs"), "--out", help="Folder that receives demo-<name>/."),
+    replicates: int = typer.Option(100, "--replicates", min=1, help="Replicate trials (trial-size)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing demo folder."),
+) -> None:
+    """Curated teaching demonstrations: list them, or run one (figures and a text of what to notice)."""
+    from .demos import DEMOS
+    from .outputs import RunFolder
+
+    if name is None:
+        width = max(len(n) for n in DEMOS)
+        for n, (description, _) in DEMOS.items():
+            typer.echo(f"{n.ljust(width)}  {description}")
+        return
+    if name not in DEMOS:
+        _fail(f"demo {name}: no such demo (demos: {', '.join(DEMOS)})")
+    target = out / f"demo-{name}"
+    try:
+        with RunFolder(target, force) as folder:
+            notes = DEMOS[name][1](folder.tmp, replicates)
+            folder.append("notes.txt", notes + "\n")
+            folder.commit()
+    except (ScenarioError, CohortError, OutputExists) as exc:
+        _fail(str(exc))
+    typer.echo(notes + f"\n\nwrote {target}/")
+
+
+@app.command()
 def scenarios() -> None:
     """List the bundled scenarios, one line each; run one with `nmosim run NAME`."""
     found = bundled()
