@@ -42,6 +42,7 @@ def run(
     quiet: bool = typer.Option(False, "--quiet", help="Do not print the summary."),
     workers: int = typer.Option(1, "--workers", min=1, help="Local worker processes (chunks run in parallel)."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port) to run on."),
+    parquet: bool = typer.Option(False, "--parquet", help="Also write patients/events/labs as Parquet (needs pyarrow)."),
     replicates: int = typer.Option(0, "--replicates", min=0, metavar="R",
                                    help="Run R independent replicate trials (parallel groups) and report the spread "
                                         "of each readout, power and type-I error; writes <name>-seed<seed>-replicates<R>/."),
@@ -59,7 +60,7 @@ def run(
         check_target(target, force)
         with open_executor(workers, scheduler) as ex:
             summary = run_to_folder(scn, target, str(scenario), tuple(overrides), force,
-                                    ex if workers > 1 or scheduler else None)
+                                    ex if workers > 1 or scheduler else None, parquet)
     except (ScenarioError, CohortError, OutputExists, RuntimeError) as exc:
         _fail(str(exc))
     if not quiet:

@@ -128,3 +128,29 @@ class RunFolder:
             for fh in self._files.values():
                 fh.close()
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class ParquetSink:
+    """Tables written chunk by chunk as Parquet files (one row group per chunk); needs pyarrow."""
+
+    def __init__(self, folder: Path):
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise RuntimeError("--parquet needs pyarrow: pip install 'nmosim[parquet]'") from None
+        self.pa, self.pq, self.folder = pa, pq, Path(folder)
+        self.writers: dict[str, tuple] = {}
+
+    def write(self, name: str, columns: dict[str, list]) -> None:
+        """Append a chunk's columns to `name`.parquet (the first chunk fixes the schema)."""
+        table = self.pa.table(columns)
+        if name not in self.writers:
+            schema = table.schema
+            self.writers[name] = (self.pq.ParquetWriter(self.folder / f"{name}.parquet", schema), schema)
+        writer, schema = self.writers[name]
+        writer.write_table(table.cast(schema))
+
+    def close(self) -> None:
+        for writer, _ in self.writers.values():
+            writer.close()

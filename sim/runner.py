@@ -13,11 +13,12 @@ import numpy as np
 from . import readouts
 from .cohort import Cohort
 from .executors import ordered_map
-from .outputs import RunFolder, csv_rows, csv_text, json_text
+from .outputs import ParquetSink, RunFolder, csv_rows, csv_text, json_text
 from .readouts.safety import merge_tally_counts
 from .scenario import Scenario, resolved_dict
 from .screening import Screening, cohort_of, screen_keys
-from .tasks import EVENT_COLUMNS, LAB_COLUMNS, PATIENT_COLUMNS, ChunkOutput, chunk_tasks, run_chunk
+from .tasks import (EVENT_COLUMNS, LAB_COLUMNS, PATIENT_COLUMNS, ChunkOutput, chunk_columns, chunk_tasks, chunk_text,
+                    run_chunk)
 
 SURVIVAL_COLUMNS = ("arm", "day", "at_risk", "events", "relapse_free_probability", "ci95_low", "ci95_high")
 
@@ -147,20 +148,30 @@ def run(scn: Scenario, executor: Executor | None = None) -> Results:
 
 
 def run_to_folder(scn: Scenario, target: Path, source: str = "", overrides: tuple[str, ...] = (), force: bool = False,
-                  executor: Executor | None = None) -> dict:
+                  executor: Executor | None = None, parquet: bool = False) -> dict:
     """Simulate the scenario and stream its tables into a fresh run folder chunk by chunk (memory follows the chunk,
-    plus the readout columns); the folder appears complete, atomically. Returns the summary."""
+    plus the readout columns); with parquet, also patients/events/labs.parquet. The folder appears complete,
+    atomically. Returns the summary."""
     with RunFolder(target, force) as folder:
+        sink = ParquetSink(folder.tmp) if parquet else None
         screening = screen_keys(scn)
         folder.append("patients.csv", csv_rows([PATIENT_COLUMNS]))
         folder.append("events.csv", csv_rows([EVENT_COLUMNS]))
         folder.append("labs.csv", csv_rows([LAB_COLUMNS]))
 
         def write(out: ChunkOutput) -> None:
-            for name, text in out.text.items():
-                folder.append(name, text)
+            text = out.text
+            if sink is not None:
+                text = chunk_text(out.arm, out.records)
+                for name, columns in chunk_columns(out.arm, out.records).items():
+                    sink.write(name, columns)
+            for name, body in text.items():
+                folder.append(name, body)
 
-        summary, survival = collect(scn, screening, simulate(scn, screening, "text", executor), write)
+        keep = "records" if parquet else "text"
+        summary, survival = collect(scn, screening, simulate(scn, screening, keep, executor), write)
+        if sink is not None:
+            sink.close()
         folder.append("survival.csv", csv_text(list(SURVIVAL_COLUMNS), survival))
         folder.append("summary.json", json_text(summary))
         folder.append("manifest.json", json_text(manifest(scn, source, overrides)))

@@ -49,3 +49,21 @@ def test_rules_ordered_map_keeps_task_order_and_bounds_the_window():
     it = ordered_map(Recording(), lambda x: x * x, range(10), window=3)
     assert next(it) == 0 and len(submitted) == 3
     assert list(it) == [x * x for x in range(1, 10)]
+
+
+def test_regression_parquet_tables_hold_the_same_rows_as_the_csv(memory, tmp_path):
+    """With --parquet the three tables are also written as Parquet, chunk by chunk, with the CSV's rows."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    import csv
+    import io
+
+    scn, res = memory
+    run_to_folder(scn, tmp_path / "run", parquet=True)
+    tables = res.tables()
+    for name in ("patients", "events", "labs"):
+        t = pq.read_table(tmp_path / "run" / f"{name}.parquet")
+        rows = list(csv.reader(io.StringIO(tables[f"{name}.csv"])))
+        assert t.num_rows == len(rows) - 1 and t.column_names == rows[0]
+        assert (tmp_path / "run" / f"{name}.csv").read_text(encoding="utf-8") == tables[f"{name}.csv"]
+    ev = pq.read_table(tmp_path / "run" / "events.parquet").to_pydict()
+    assert ev["details"] == [s for _, _, _, _, s in res.events]
