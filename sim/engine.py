@@ -21,6 +21,7 @@ from .physiology.marrow import Friberg, Lymphocytes
 from .regimens import build_model, treat
 from .regimens.outcome import Outcome
 from .scenario import YEAR_DAYS, Arm, Mitoxantrone, Scenario, leaf_regimens
+from .patient_table import patient_columns
 from .streams import PatientStreams, PURPOSES
 
 CLOCK_DAYS = 1.0
@@ -382,52 +383,7 @@ class ChunkSim:
             mine.sort()                 # (patient, day, seq): seq is unique, so the tuples' own order
             self.res.events += mine
         self._events = []
-        years = self.end / YEAR_DAYS
-        window = scn.readouts.pre_study_window_days
-        pre = np.sum(c.hist_days >= -window, axis=1)
-        rel = np.array([len(a) for a in self.attacks])
-        p = self.res.patients
-        p["patient"] = list(self.ids)
-        p["arm"] = [self.arm.name] * self.n
-        p["candidate"] = c.key.tolist()
-        for col in ("sex_female", "age_years", "height_cm", "weight_kg", "bsa_m2", "wbc_10e9_per_l", "anc_10e9_per_l",
-                    "alc_10e9_per_l", "platelets_10e9_per_l", "lvef_percent", "aqp4_positive", "untreated_arr"):
-            p[col] = c.cov[col].tolist()
-        for col in ("hb_g_per_dl", "egfr_ml_per_min"):
-            p[col] = c.cov[col].tolist()
-        p["pre_study_relapses"] = pre.tolist()
-        p["pre_study_years"] = [window / YEAR_DAYS] * self.n
-        p["pre_study_arr"] = (pre / (window / YEAR_DAYS)).tolist()
-        p["relapses"] = rel.tolist()
-        p["follow_up_years"] = [years] * self.n
-        p["arr"] = (rel / years).tolist()
-        p["first_relapse_day"] = [a[0][0] if a else np.nan for a in self.attacks]
-        p["edss_start"] = c.cov["edss"].tolist()
-        p["edss_end"] = edss_end
-        p["cumulative_dose_mg_per_m2"] = self.cumulative.tolist()
-        p["courses"] = self.courses.tolist()
-        p["wbc_nadir_10e9_per_l"] = self.wbc_nadir.tolist()
-        p["wbc_min_observed_10e9_per_l"] = list(self._wbc_min)
-        p["anc_min_observed_10e9_per_l"] = list(self._anc_min)
-        p["infections"] = self.n_infections.tolist()
-        p["serious_infections"] = self.n_serious.tolist()
-        p["toxicity_max_grade"] = self.toxicity_max.tolist()
-        p["discontinuation"] = self.stop_reason
-        p["stop_day"] = self.stop_day.tolist()
-        daily = sum((m.daily.count for m in self._daily), np.zeros(self.n, int))
-        p["doses_given"] = (np.asarray(self.doses) + daily).tolist()
-        last = np.full(self.n, np.nan)
-        for m in self._daily:
-            last = np.fmax(last, m.daily.last_day)
-        p["last_daily_dose_day"] = last.tolist()
-        t_end = np.where(self.stopped, self.covered_until, self.end)
-        on_rel = np.array([sum(1 for d, _, _ in a if d <= te) for a, te in zip(self.attacks, t_end)])
-        p["treatment_end_day"] = t_end.tolist()
-        p["relapses_on_treatment"] = on_rel.tolist()
-        p["on_treatment_years"] = (t_end / YEAR_DAYS).tolist()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p["arr_on_treatment"] = np.where(t_end > 0, on_rel / (t_end / YEAR_DAYS), np.nan).tolist()
-        p["phases"] = self.phase_path
+        self.res.patients.update(patient_columns(self, edss_end))
 
 
 def _sd(cv: float) -> float:

@@ -1,0 +1,58 @@
+"""The per-patient columns of a finished chunk (patients.csv): covariates, relapses, doses, safety, treatment window."""
+from __future__ import annotations
+
+import numpy as np
+
+from .scenario import YEAR_DAYS
+
+
+def patient_columns(sim, edss_end: list[float]) -> dict[str, list]:
+    """Columns over the chunk's patients, in patient order, from a finished ChunkSim and the end-of-study EDSS."""
+    scn, c = sim.scn, sim.cohort
+    p: dict[str, list] = {}
+    years = sim.end / YEAR_DAYS
+    window = scn.readouts.pre_study_window_days
+    pre = np.sum(c.hist_days >= -window, axis=1)
+    rel = np.array([len(a) for a in sim.attacks])
+    p["patient"] = list(sim.ids)
+    p["arm"] = [sim.arm.name] * sim.n
+    p["candidate"] = c.key.tolist()
+    for col in ("sex_female", "age_years", "height_cm", "weight_kg", "bsa_m2", "wbc_10e9_per_l", "anc_10e9_per_l",
+                "alc_10e9_per_l", "platelets_10e9_per_l", "lvef_percent", "aqp4_positive", "untreated_arr"):
+        p[col] = c.cov[col].tolist()
+    for col in ("hb_g_per_dl", "egfr_ml_per_min"):
+        p[col] = c.cov[col].tolist()
+    p["pre_study_relapses"] = pre.tolist()
+    p["pre_study_years"] = [window / YEAR_DAYS] * sim.n
+    p["pre_study_arr"] = (pre / (window / YEAR_DAYS)).tolist()
+    p["relapses"] = rel.tolist()
+    p["follow_up_years"] = [years] * sim.n
+    p["arr"] = (rel / years).tolist()
+    p["first_relapse_day"] = [a[0][0] if a else np.nan for a in sim.attacks]
+    p["edss_start"] = c.cov["edss"].tolist()
+    p["edss_end"] = edss_end
+    p["cumulative_dose_mg_per_m2"] = sim.cumulative.tolist()
+    p["courses"] = sim.courses.tolist()
+    p["wbc_nadir_10e9_per_l"] = sim.wbc_nadir.tolist()
+    p["wbc_min_observed_10e9_per_l"] = list(sim._wbc_min)
+    p["anc_min_observed_10e9_per_l"] = list(sim._anc_min)
+    p["infections"] = sim.n_infections.tolist()
+    p["serious_infections"] = sim.n_serious.tolist()
+    p["toxicity_max_grade"] = sim.toxicity_max.tolist()
+    p["discontinuation"] = sim.stop_reason
+    p["stop_day"] = sim.stop_day.tolist()
+    daily = sum((m.daily.count for m in sim._daily), np.zeros(sim.n, int))
+    p["doses_given"] = (np.asarray(sim.doses) + daily).tolist()
+    last = np.full(sim.n, np.nan)
+    for m in sim._daily:
+        last = np.fmax(last, m.daily.last_day)
+    p["last_daily_dose_day"] = last.tolist()
+    t_end = np.where(sim.stopped, sim.covered_until, sim.end)
+    on_rel = np.array([sum(1 for d, _, _ in a if d <= te) for a, te in zip(sim.attacks, t_end)])
+    p["treatment_end_day"] = t_end.tolist()
+    p["relapses_on_treatment"] = on_rel.tolist()
+    p["on_treatment_years"] = (t_end / YEAR_DAYS).tolist()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p["arr_on_treatment"] = np.where(t_end > 0, on_rel / (t_end / YEAR_DAYS), np.nan).tolist()
+    p["phases"] = sim.phase_path
+    return p
