@@ -216,6 +216,18 @@ def demo(
 
 
 @app.command()
+def report(run_dir: Path = typer.Argument(..., help="A run folder written by `nmosim run`.")) -> None:
+    """Write RUN_DIR/report.html: one self-contained page (figures inline, tables, the scenario and its sources)."""
+    from .report import write_report
+
+    try:
+        path = write_report(run_dir)
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo(f"wrote {path}")
+
+
+@app.command()
 def scenarios() -> None:
     """List the bundled scenarios, one line each; run one with `nmosim run NAME`."""
     found = bundled()

@@ -105,10 +105,14 @@ class RunFolder:
             fh = self._files[name] = (self.tmp / name).open("w", encoding="utf-8", newline="")
         fh.write(text)
 
-    def commit(self) -> Path:
-        """Close the files and move the folder into place (replacing an existing run only with force)."""
+    def close_files(self) -> None:
+        """Finish the files written so far (they can then be read back, e.g. to draw figures)."""
         for fh in self._files.values():
             fh.close()
+
+    def commit(self) -> Path:
+        """Close the files and move the folder into place (replacing an existing run only with force)."""
+        self.close_files()
         check_target(self.target, self.force)
         if self.target.exists():
             old = self.target.parent / f".{self.target.name}.old-{os.getpid()}"

@@ -148,10 +148,10 @@ def run(scn: Scenario, executor: Executor | None = None) -> Results:
 
 
 def run_to_folder(scn: Scenario, target: Path, source: str = "", overrides: tuple[str, ...] = (), force: bool = False,
-                  executor: Executor | None = None, parquet: bool = False) -> dict:
+                  executor: Executor | None = None, parquet: bool = False, figures: bool = True) -> dict:
     """Simulate the scenario and stream its tables into a fresh run folder chunk by chunk (memory follows the chunk,
     plus the readout columns); with parquet, also patients/events/labs.parquet. The folder appears complete,
-    atomically. Returns the summary."""
+    atomically, with figures/ (Kaplan-Meier, ARR, WBC, cumulative dose) unless figures=False. Returns the summary."""
     with RunFolder(target, force) as folder:
         sink = ParquetSink(folder.tmp) if parquet else None
         screening = screen_keys(scn)
@@ -175,5 +175,10 @@ def run_to_folder(scn: Scenario, target: Path, source: str = "", overrides: tupl
         folder.append("survival.csv", csv_text(list(SURVIVAL_COLUMNS), survival))
         folder.append("summary.json", json_text(summary))
         folder.append("manifest.json", json_text(manifest(scn, source, overrides)))
+        if figures:
+            from .figures.run import run_figures
+
+            folder.close_files()
+            run_figures(folder.tmp)
         folder.commit()
     return summary

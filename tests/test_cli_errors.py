@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 MITONMO = ROOT / "scenarios" / "mitonmo.toml"
 FAST = ["--set", "run.patients=5", "--set", "run.follow_up_days=120"]
-RUN_FILES = {"manifest.json", "patients.csv", "events.csv", "labs.csv", "survival.csv", "summary.json"}
+RUN_FILES = {"manifest.json", "patients.csv", "events.csv", "labs.csv", "survival.csv", "summary.json", "figures"}
 COMMANDS = ["run", "validate"]
 
 
@@ -53,7 +53,8 @@ def assert_clean_failure(res: subprocess.CompletedProcess, out: Path, *needles: 
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.rglob("*"))
+            if p.is_file()}
 
 
 def assert_no_temp_folders(out: Path) -> None:
@@ -165,6 +166,6 @@ def test_cli_force_replaces_run_with_complete_one(tmp_path):
     manifest = json.loads((run_folder / "manifest.json").read_text(encoding="utf-8"))
     assert "run.follow_up_days=100" in manifest["overrides"], "the folder still holds the first run"
     json.loads((run_folder / "summary.json").read_text(encoding="utf-8"))
-    for table in RUN_FILES - {"manifest.json", "summary.json"}:
+    for table in RUN_FILES - {"manifest.json", "summary.json", "figures"}:
         assert (run_folder / table).read_text(encoding="utf-8").strip(), f"{table} is empty"
     assert_no_temp_folders(out)

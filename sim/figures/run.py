@@ -1,0 +1,218 @@
+"""The figures of one run folder: Kaplan-Meier curves, pooled ARR, WBC spaghetti, cumulative mitoxantrone dose."""
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from .common import plt, save
+
+RUN_FILES = ("summary.json", "manifest.json", "survival.csv", "labs.csv", "patients.csv")
+MAX_WBC_PATIENTS = 40      # patients drawn per arm in the WBC spaghetti
+WBC_LINE = 4.0             # 10^9/L: WHO leukopenia grade 1 threshold, the trial's full-dose band
+KM_COLUMNS = ("day", "relapse_free_probability", "ci95_low", "ci95_high")
+DAYS_PER_WEEK = 7.0
+DAYS_PER_YEAR = 365.25
+
+
+def check_run_dir(run_dir: Path, names: tuple[str, ...] = RUN_FILES) -> Path:
+    """The folder as a Path if it is a run folder holding `names`; else a one-line ValueError."""
+    run_dir = Path(run_dir)
+    if not run_dir.exists():
+        raise ValueError(f"{run_dir}: no such folder")
+    if not run_dir.is_dir():
+        raise ValueError(f"{run_dir}: not a folder")
+    for name in names:
+        if not (run_dir / name).is_file():
+            replicates = (run_dir / "replicates.csv").is_file()
+            kind = "a replicates folder, not a single run" if replicates else "not a run folder"
+            raise ValueError(f"{run_dir}: {kind} (no {name})")
+    return run_dir
+
+
+def read_json(path: Path) -> dict:
+    """A JSON file of a run folder; a one-line ValueError when it does not parse."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: unreadable JSON ({exc})") from None
+
+
+def run_figures(run_dir: Path) -> list[Path]:
+    """Write km, arr, wbc and cumulative_dose (each PNG and SVG) into run_dir/figures/; return the paths written."""
+    run_dir = check_run_dir(run_dir)
+    out = run_dir / "figures"
+    out.mkdir(exist_ok=True)
+    summary, manifest = read_json(run_dir / "summary.json"), read_json(run_dir / "manifest.json")
+    title = summary.get("scenario") or run_dir.name
+    level = f"{100 * (1 - (summary.get('comparison') or {}).get('alpha', 0.05)):g}%"
+    arms = list(summary.get("arms", {}))
+    pats = read_patients(run_dir / "patients.csv", summary.get("comparison", {}).get("estimand", "follow_up"))
+    paths = km_figure(read_survival(run_dir / "survival.csv"), pats["end_day"], arms, title, level, out / "km")
+    paths += arr_figure(summary, title, level, out / "arr")
+    labs = read_labs(run_dir / "labs.csv")
+    if labs:
+        bands = {a["name"]: find_key(a.get("regimen", {}), "wbc_bands") for a in manifest["scenario"].get("arms", [])}
+        paths += wbc_figure(labs, bands, title, out / "wbc")
+    doses = {arm: d for arm, d in pats["dose"].items() if any(x > 0 for x in d)}
+    if doses:
+        caps = {a["name"]: find_key(a.get("regimen", {}), "cap_mg_per_m2")
+                for a in manifest["scenario"].get("arms", [])}
+        paths += dose_figure(doses, caps, title, out / "cumulative_dose")
+    return paths
+
+
+def find_key(obj, key: str) -> list:
+    """Every distinct value of `key` anywhere inside obj (a regimen, its sequence phases included)."""
+    found: list = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            found += [v] if k == key and v is not None else find_key(v, key)
+    elif isinstance(obj, list):
+        for v in obj:
+            found += find_key(v, key)
+    return [v for i, v in enumerate(found) if v not in found[:i]]
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def read_survival(path: Path) -> dict[str, list[tuple[float, float, float, float]]]:
+    """Arm -> Kaplan-Meier rows (day, probability, ci low, ci high) from survival.csv."""
+    rows: dict[str, list] = defaultdict(list)
+    with path.open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            rows[r["arm"]].append(tuple(_float(r[k]) for k in KM_COLUMNS))
+    return rows
+
+
+def read_patients(path: Path, estimand: str) -> dict[str, dict]:
+    """Per arm: cumulative mitoxantrone doses (mg/m2) and the last day of observation under the estimand."""
+    years = "on_treatment_years" if estimand == "on_treatment" else "follow_up_years"
+    dose: dict[str, list[float]] = defaultdict(list)
+    end: dict[str, float] = defaultdict(float)
+    with path.open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            dose[r["arm"]].append(_float(r.get("cumulative_dose_mg_per_m2")) or 0.0)
+            end[r["arm"]] = max(end[r["arm"]], (_float(r.get(years)) or 0.0) * DAYS_PER_YEAR)
+    return {"dose": dose, "end_day": end}
+
+
+def read_labs(path: Path, limit: int = MAX_WBC_PATIENTS) -> dict[str, dict[str, list[tuple[float, float]]]]:
+    """Arm -> patient -> [(day, WBC)], streamed: at most `limit` patients per arm are kept."""
+    labs: dict[str, dict[str, list]] = defaultdict(dict)
+    with path.open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            day, wbc = _float(r["day"]), _float(r["wbc_10e9_per_l"])
+            if day is None or wbc is None:
+                continue
+            arm = labs[r["arm"]]
+            if r["patient"] in arm:
+                arm[r["patient"]].append((day, wbc))
+            elif len(arm) < limit:
+                arm[r["patient"]] = [(day, wbc)]
+    return {a: p for a, p in labs.items() if p}
+
+
+def _legend(ax, **kw) -> None:
+    """A legend when the axes hold more than one labelled series."""
+    if len(ax.get_legend_handles_labels()[0]) > 1:
+        ax.legend(**kw)
+
+
+def km_figure(surv: dict, end_day: dict, arms: list[str], title: str, level: str, base: Path) -> list[Path]:
+    """Kaplan-Meier step curves of time to first relapse per arm, with the pointwise CI shaded."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for n, arm in enumerate([a for a in arms if a in surv] + [a for a in surv if a not in arms]):
+        rows = sorted(surv[arm])
+        end = max(end_day.get(arm, 0.0), rows[-1][0])
+        rows = rows + [(end, *rows[-1][1:])]               # the last step lasts until observation ends
+        wk = [r[0] / DAYS_PER_WEEK for r in rows]
+        ax.step(wk, [r[1] for r in rows], where="post", color=f"C{n % 10}", lw=1.6, label=arm)
+        ax.fill_between(wk, [r[2] for r in rows], [r[3] for r in rows], step="post", color=f"C{n % 10}", alpha=0.15)
+    ax.set(ylim=(0, 1.02), xlim=(0, None), xlabel="time since start (weeks)", ylabel="relapse-free probability",
+           title=f"{title}: time to first relapse (Kaplan-Meier, {level} CI)")
+    ax.grid(alpha=0.3)
+    _legend(ax, loc="lower left")
+    return save(fig, base)
+
+
+def arr_figure(summary: dict, title: str, level: str, base: Path) -> list[Path]:
+    """Pooled ARR by arm with its CI (follow-up and on treatment): one row per arm, forest style."""
+    arms = list(summary.get("arms", {}))
+    fig, ax = plt.subplots(figsize=(7, 1.2 + 0.55 * max(len(arms), 1)))
+    series = [("whole follow-up", lambda a: a["arr_pooled_per_year"], "o", 0.0),
+              ("on treatment", lambda a: a.get("on_treatment", {}).get("arr_pooled_per_year"), "s", 0.22)]
+    for k, (label, get, marker, dy) in enumerate(series):
+        pts = [(i + dy, get(summary["arms"][a])) for i, a in enumerate(arms)]
+        pts = [(y, d) for y, d in pts if d and d.get("estimate") is not None]
+        if not pts:
+            continue
+        est = [d["estimate"] for _, d in pts]
+        err = [[e - (d["ci95_low"] if d["ci95_low"] is not None else e) for e, (_, d) in zip(est, pts)],
+               [(d["ci95_high"] if d["ci95_high"] is not None else e) - e for e, (_, d) in zip(est, pts)]]
+        ax.errorbar(est, [y for y, _ in pts], xerr=err, fmt=marker, color=f"C{k}", capsize=3,
+                    mfc=f"C{k}" if k == 0 else "white", label=label)
+    ax.set_yticks(range(len(arms)), arms)
+    ax.set_ylim(len(arms) - 0.5, -0.5)
+    ax.set(xlim=(0, None), xlabel=f"pooled ARR (relapses / patient-year), {level} CI", ylabel="arm",
+           title=f"{title}: pooled annualised relapse rate")
+    ax.grid(axis="x", alpha=0.3)
+    _legend(ax, loc="best", fontsize=8)
+    return save(fig, base)
+
+
+def _band_label(b: dict) -> str:
+    hi = "" if b.get("high_10e9_per_l") is None else f"-{b['high_10e9_per_l']:g}"
+    lo = f"{b['low_10e9_per_l']:g}" + (hi or "+")
+    return f"WBC {lo}: {b['dose_mg_per_m2']:g} mg/m2"
+
+
+def wbc_figure(labs: dict, bands: dict, title: str, base: Path) -> list[Path]:
+    """Each kept patient's observed WBC over time, one panel per arm with labs; dose bands shaded, 4.0 dashed."""
+    arms = list(labs)
+    top = max(w for pats in labs.values() for pts in pats.values() for _, w in pts) * 1.05
+    fig, axes = plt.subplots(len(arms), 1, figsize=(7.5, 3.2 * len(arms)), squeeze=False, sharex=True,
+                             layout="constrained")
+    for n, arm in enumerate(arms):
+        ax = axes[n][0]
+        arm_bands = [b for group in bands.get(arm, []) for b in group]
+        arm_bands = [b for i, b in enumerate(arm_bands) if b not in arm_bands[:i]]
+        full = max((b["dose_mg_per_m2"] for b in arm_bands), default=0) or 1.0
+        for b in sorted(arm_bands, key=lambda b: b["low_10e9_per_l"]):
+            hi = top if b.get("high_10e9_per_l") is None else b["high_10e9_per_l"]
+            ax.axhspan(b["low_10e9_per_l"], hi, color=plt.cm.RdYlGn(0.15 + 0.7 * b["dose_mg_per_m2"] / full),
+                       alpha=0.25, lw=0, label=_band_label(b))
+        for i, pts in enumerate(labs[arm].values()):
+            pts = sorted(pts)
+            ax.plot([d / DAYS_PER_WEEK for d, _ in pts], [w for _, w in pts], "-o", ms=2, lw=0.7, alpha=0.55,
+                    color=f"C{n % 10}", label=f"patients ({len(labs[arm])} shown)" if i == 0 else None)
+        ax.axhline(WBC_LINE, color="black", ls="--", lw=1, label=f"WBC {WBC_LINE:g}")
+        ax.set(ylim=(0, top), ylabel="WBC (10^9/L)", title=f"{arm}")
+        ax.grid(alpha=0.3)
+        _legend(ax, fontsize=7, loc="upper right")
+    axes[-1][0].set_xlabel("time since start (weeks)")
+    fig.suptitle(f"{title}: observed WBC per patient (up to {MAX_WBC_PATIENTS} per arm)")
+    return save(fig, base)
+
+
+def dose_figure(doses: dict[str, list[float]], caps: dict, title: str, base: Path) -> list[Path]:
+    """Histogram of the cumulative mitoxantrone dose per patient, one series per arm with mitoxantrone; caps dashed."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    top = max(max(d) for d in doses.values())
+    bins = [top * i / 24 for i in range(25)] if top > 0 else 10
+    for n, (arm, d) in enumerate(doses.items()):
+        ax.hist(d, bins=bins, histtype="stepfilled", alpha=0.35, color=f"C{n % 10}", edgecolor=f"C{n % 10}",
+                label=f"{arm} (n={len(d)})")
+    for cap in sorted({c for arm in doses for c in caps.get(arm, [])}):
+        ax.axvline(cap, color="black", ls="--", lw=1, label=f"cap {cap:g} mg/m2")
+    ax.set(xlabel="cumulative mitoxantrone dose (mg/m2)", ylabel="patients",
+           title=f"{title}: cumulative mitoxantrone dose per patient")
+    ax.grid(alpha=0.3)
+    _legend(ax, fontsize=8)
+    return save(fig, base)

@@ -1,0 +1,208 @@
+"""The HTML report of one run folder: one self-contained file (figures inlined, no external resources)."""
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+from .figures.run import check_run_dir, read_json, run_figures
+
+SOURCE_KEYS = ("source", "sources", "citation", "citations", "comment", "comments", "reference", "references", "ref")
+FIGURE_ORDER = ("km", "arr", "wbc", "cumulative_dose")
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; line-height: 1.4; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
+th { background: #f2f2f2; } td.num { text-align: right; }
+pre { background: #f7f7f7; padding: 1em; overflow-x: auto; font-size: 0.8em; }
+figure { margin: 1em 0; } img { max-width: 100%; } figcaption { font-size: 0.85em; color: #555; }
+.note { color: #666; font-size: 0.85em; }
+"""
+
+
+def esc(value) -> str:
+    """Text escaped for HTML; '://' written with character references so no URL appears in the file."""
+    return html.escape(str(value)).replace("://", ":&#47;&#47;")
+
+
+def _num(x, fmt: str = ".2f") -> str:
+    return "-" if x is None else format(x, fmt)
+
+
+def _pct(x) -> str:
+    return "-" if x is None else f"{100 * x:.0f}%"
+
+
+def _percent(percent) -> str:
+    return "-" if percent is None else f"{percent:.0f}%"
+
+
+def _ci(d: dict | None, fmt: str = ".2f", scale: float = 1.0) -> str:
+    """'estimate (low-high)', or '-' with the note when there is no estimate."""
+    if not d or d.get("estimate") is None:
+        return "-" + (f" ({d['note']})" if d and d.get("note") else "")
+    low, high = (None if d.get(k) is None else scale * d[k] for k in ("ci95_low", "ci95_high"))
+    return f"{format(scale * d['estimate'], fmt)} ({_num(low, fmt)}-{_num(high, fmt)})"
+
+
+def _p(x) -> str:
+    return "-" if x is None else ("< 0.0001" if x < 1e-4 else f"{x:.4f}")
+
+
+def _table(header: list[str], rows: list[list[str]], num_from: int = 1) -> str:
+    """An HTML table from plain-text cells (escaped here); columns from num_from on are right-aligned."""
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    cell = lambda j, c: f"<td{' class=num' if j >= num_from else ''}>{esc(c)}</td>"  # noqa: E731
+    body = "".join("<tr>" + "".join(cell(j, c) for j, c in enumerate(r)) + "</tr>\n" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}</tbody></table>\n"
+
+
+def _any_grade(grades: dict, n: int) -> str:
+    k = sum(v for g, v in grades.items() if g != "0")
+    return f"{k} ({100 * k / n:.0f}%)" if n else str(k)
+
+
+def readout_rows(arm: dict, level: str) -> list[tuple[str, str]]:
+    """Label and value of the main readouts of one arm block of summary.json."""
+    ttf, saf = arm["time_to_first_relapse"], arm["safety"]
+    cum = saf.get("cumulative_dose_mg_per_m2") or {}
+    return [
+        ("patients", str(arm["patients"])),
+        ("patient-years", _num(arm["patient_years"], ".1f")),
+        ("relapses", str(arm["relapses"])),
+        (f"pooled ARR /year ({level} CI)", _ci(arm["arr_pooled_per_year"])),
+        ("reduction of median ARR (pre-study to study)", _percent(arm["arr_change"]["median_reduction_percent"])),
+        ("relapse-free share", _pct(arm["relapse_free_share"])),
+        (f"KM relapse-free at week 52 ({level} CI), %", _ci(ttf["relapse_free_probability"]["week_52"], ".0f", 100)),
+        ("EDSS worsened share", _pct(arm["disability"]["worsened_share"])),
+        ("leukopenia any WHO grade, patients", _any_grade(saf["leukopenia_who_grade_patients"], arm["patients"])),
+        ("infections (patients with; serious)",
+         f"{saf['infections']} ({saf['patients_with_infection']}; {saf['serious_infections']})"),
+        ("cumulative mitoxantrone mg/m2, median (min-max)",
+         "-" if not cum.get("max") else f"{cum['median']:.0f} ({cum['min']:.0f}-{cum['max']:.0f})"),
+    ]
+
+
+def readouts_html(summary: dict) -> str:
+    """The readout table: a row per readout, a column per arm."""
+    level = f"{100 * (1 - summary.get('comparison', {}).get('alpha', 0.05)):g}%"
+    arms = summary["arms"]
+    cols = {name: readout_rows(a, level) for name, a in arms.items()}
+    labels = [label for label, _ in next(iter(cols.values()))] if cols else []
+    rows = [[label] + [cols[a][i][1] for a in arms] for i, label in enumerate(labels)]
+    return _table(["readout"] + list(arms), rows)
+
+
+def comparison_html(comp: dict) -> str:
+    """The arm comparisons against the reference arm: NB rate ratio, exact Poisson ratio, log-rank tests."""
+    if not comp:
+        return "<p>No comparison block in summary.json.</p>\n"
+    nb = comp.get("nb_rate_ratio_to_reference") or {}
+    ratio, logrank = comp.get("arr_ratio_to_reference") or {}, comp.get("logrank_to_reference") or {}
+    others = list(dict.fromkeys([*nb.get("arms", {}), *ratio, *logrank]))
+    out = (f"<p>Reference arm: <b>{esc(comp.get('reference_arm'))}</b>; estimand: {esc(comp.get('estimand'))}; "
+           f"alpha: {esc(comp.get('alpha'))}.</p>\n")
+    if not others:
+        return out + "<p>No comparison: the run has a single arm.</p>\n"
+    rows = []
+    for a in others:
+        n, r, lr = nb.get("arms", {}).get(a, {}), ratio.get(a) or {}, logrank.get(a) or {}
+        nb_ci = f"{_num(n.get('rate_ratio'))} ({_num(n.get('ci95_low'))}-{_num(n.get('ci95_high'))})" if n else "-"
+        rows.append([a, nb_ci, _p(n.get("p_value")), _ci(r), _p(lr.get("p_value"))])
+    level = f"{100 * (1 - comp.get('alpha', 0.05)):g}%"
+    out += _table(["arm vs reference", f"NB rate ratio ({level} CI)", "NB p", f"exact Poisson ARR ratio ({level} CI)",
+                   "log-rank p"], rows)
+    if nb:
+        disp = _num(nb.get("dispersion_alpha"), ".3f")
+        out += (f"<p class=note>NB: {esc(nb.get('method'))}; dispersion alpha {esc(disp)}"
+                + (f"; {esc(nb['note'])}" if nb.get("note") else "") + ".</p>\n")
+    if comp.get("logrank_all_arms"):
+        lra = comp["logrank_all_arms"]
+        text = f"chi2 {_num(lra.get('chi2'))}, df {lra.get('df')}, p {_p(lra.get('p_value'))}"
+        out += f"<p>Log-rank test, all arms: {esc(text)}.</p>\n"
+    rtm = comp.get("regression_to_the_mean")
+    if rtm:
+        out += f"<p class=note>Regression to the mean: {esc(rtm.get('note', ''))}.</p>\n"
+    return out
+
+
+def screening_html(scr: dict) -> str:
+    """The screening log: screened, enrolled, and candidates failing each criterion."""
+    rows = [[k, str(v)] for k, v in (scr.get("failed_by_criterion") or {}).items()]
+    return (f"<p>Screened {esc(scr.get('screened'))}, enrolled {esc(scr.get('enrolled'))} "
+            "(a candidate can fail several criteria).</p>\n" + _table(["criterion", "candidates failing"], rows))
+
+
+def figures_html(fig_dir: Path) -> str:
+    """Every PNG of the figures folder, inlined as a base64 data URI."""
+    out = []
+    order = {name: i for i, name in enumerate(FIGURE_ORDER)}
+    for png in sorted(fig_dir.glob("*.png"), key=lambda p: (order.get(p.stem, len(order)), p.stem)):
+        data = base64.b64encode(png.read_bytes()).decode("ascii")
+        out.append(f'<figure><img src="data:image/png;base64,{data}" alt="{esc(png.stem)}">'
+                   f"<figcaption>{esc(png.name)}</figcaption></figure>\n")
+    return "".join(out) or "<p>No figures.</p>\n"
+
+
+def find_sources(obj, path: str = "scenario") -> list[tuple[str, str]]:
+    """(where, text) of every source-like string in the resolved scenario; list items named by their `name`."""
+    found = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k in SOURCE_KEYS and isinstance(v, str) and v:
+                found.append((path, v))
+            elif k in SOURCE_KEYS and isinstance(v, list) and all(isinstance(x, str) for x in v):
+                found += [(path, x) for x in v if x]
+            else:
+                found += find_sources(v, f"{path}.{k}")
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            name = v.get("name") if isinstance(v, dict) else None
+            found += find_sources(v, f"{path}[{name if isinstance(name, str) else i}]")
+    return found
+
+
+def scenario_html(manifest: dict) -> str:
+    """The sources cited in the resolved scenario, then the whole resolved scenario as JSON."""
+    sources = find_sources(manifest.get("scenario", {}))
+    out = (f"<h3>Sources ({len(sources)})</h3>\n" + _table(["where", "source"], [list(s) for s in sources], num_from=2)
+           if sources else "<p>No sources recorded in the scenario.</p>\n")
+    text = json.dumps(manifest.get("scenario", {}), indent=2, ensure_ascii=False)
+    return out + f"<h3>Resolved scenario</h3>\n<pre>{esc(text)}</pre>\n"
+
+
+def header_html(summary: dict, manifest: dict, run_dir: Path) -> str:
+    """Title, scenario file, seed, overrides and versions."""
+    title = summary.get("title") or manifest.get("scenario", {}).get("title") or summary.get("scenario")
+    versions = ", ".join(f"{k} {v}" for k, v in (manifest.get("versions") or {}).items())
+    rows = [["scenario", summary.get("scenario", "-")],
+            ["scenario file", manifest.get("scenario_file") or "(not recorded)"],
+            ["overrides", " ".join(manifest.get("overrides") or []) or "none"], ["seed", summary.get("seed")],
+            ["replicate", manifest.get("replicate", "-")], ["follow-up (days)", summary.get("follow_up_days")],
+            ["run folder", run_dir.name], ["versions", versions or "-"]]
+    table = _table(["run", ""], [[k, str(v)] for k, v in rows], num_from=2)
+    return f"<h1>nmosim run report</h1>\n<h2>{esc(title)}</h2>\n" + table
+
+
+def write_report(run_dir: Path) -> Path:
+    """Write run_dir/report.html (figures made first when run_dir/figures/ holds none); return its path."""
+    run_dir = check_run_dir(run_dir)
+    summary, manifest = read_json(run_dir / "summary.json"), read_json(run_dir / "manifest.json")
+    if "arms" not in summary:
+        raise ValueError(f"{run_dir}: not a single-run folder (summary.json has no arms)")
+    fig_dir = run_dir / "figures"
+    if not fig_dir.is_dir() or not any(fig_dir.glob("*.png")):
+        run_figures(run_dir)
+    parts = [header_html(summary, manifest, run_dir),
+             "<h2>Readouts per arm</h2>\n", readouts_html(summary),
+             "<h2>Comparison with the reference arm</h2>\n", comparison_html(summary.get("comparison") or {}),
+             "<h2>Figures</h2>\n", figures_html(fig_dir),
+             "<h2>Screening log</h2>\n", screening_html(summary.get("screening") or {}),
+             "<h2>Scenario</h2>\n", scenario_html(manifest)]
+    doc = ("<!DOCTYPE html>\n<html lang=en>\n<head>\n<meta charset=utf-8>\n"
+           f"<title>{esc(summary.get('scenario', 'run'))} - nmosim report</title>\n<style>{STYLE}</style>\n</head>\n"
+           f"<body>\n{''.join(parts)}</body>\n</html>\n")
+    out = run_dir / "report.html"
+    out.write_text(doc, encoding="utf-8")
+    return out

@@ -1,0 +1,107 @@
+"""The figures of a run folder: which are written, and that each PNG and SVG is a real, readable image."""
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import pytest
+
+import sim
+from sim.bundled import bundled
+from sim.figures.run import find_key, read_labs, run_figures
+from sim.runner import run_to_folder
+
+SMALL = ["run.patients=12", "run.follow_up_days=200"]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def make_run(root: Path, name: str) -> Path:
+    target = root / name
+    run_to_folder(sim.load_scenario(bundled()[name], SMALL), target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def compare(tmp_path_factory) -> tuple[Path, list[Path]]:
+    run = make_run(tmp_path_factory.mktemp("figs"), "compare-regimens")
+    return run, run_figures(run)
+
+
+def assert_png(path: Path) -> None:
+    assert path.read_bytes()[:8] == PNG_SIGNATURE
+    img = mpimg.imread(path)
+    assert img.ndim == 3 and img.shape[2] in (3, 4)
+    assert 200 <= img.shape[0] <= 6000 and 200 <= img.shape[1] <= 6000
+    assert img[..., :3].std() > 0.01                       # not a blank canvas
+
+
+def assert_svg(path: Path) -> None:
+    root = ET.parse(path).getroot()
+    assert root.tag.endswith("svg")
+    assert len(list(root.iter())) > 20
+
+
+def test_rules_figures_compare_regimens_writes_every_figure_as_png_and_svg(compare):
+    run, paths = compare
+    expected = {f"{stem}.{ext}" for stem in ("km", "arr", "wbc", "cumulative_dose") for ext in ("png", "svg")}
+    assert {p.name for p in paths} == expected
+    assert {p.name for p in (run / "figures").iterdir()} == expected
+    for p in paths:
+        assert p.parent == run / "figures" and p.stat().st_size > 1000
+        (assert_png if p.suffix == ".png" else assert_svg)(p)
+
+
+def test_rules_figures_km_has_a_curve_per_arm_and_axis_units(compare):
+    run, _ = compare
+    svg = (run / "figures" / "km.svg").read_text(encoding="utf-8")
+    for arm in json.loads((run / "summary.json").read_text())["arms"]:
+        assert arm in svg                                   # legend entry per arm (SVG keeps each text as a comment)
+    assert "weeks" in svg and "relapse-free probability" in svg
+
+
+def test_rules_figures_mitonmo_wbc_has_the_dose_bands(tmp_path):
+    run = make_run(tmp_path, "mitonmo")
+    names = {p.name for p in run_figures(run)}
+    assert {"wbc.png", "wbc.svg", "cumulative_dose.png", "cumulative_dose.svg"} <= names
+    assert_png(run / "figures" / "wbc.png")
+    svg = (run / "figures" / "wbc.svg").read_text(encoding="utf-8")
+    manifest = json.loads((run / "manifest.json").read_text())
+    bands = find_key(manifest["scenario"]["arms"][0]["regimen"], "wbc_bands")
+    assert bands and len(bands[0]) == 4
+    assert "12 mg/m2" in svg and "9 mg/m2" in svg and "0 mg/m2" in svg and "WBC 4" in svg
+
+
+def test_rules_figures_wbc_bands_are_found_inside_sequence_phases():
+    regimen = {"drug": "sequence", "phases": [{"name": "a", "regimen": {"drug": "mitoxantrone", "wbc_bands": [1]}},
+                                              {"name": "b", "regimen": {"drug": "mitoxantrone", "wbc_bands": [1]}},
+                                              {"name": "c", "regimen": {"drug": "interferon_beta"}}]}
+    assert find_key(regimen, "wbc_bands") == [[1]]
+    assert find_key({"drug": "none"}, "wbc_bands") == []
+
+
+def test_rules_figures_without_mitoxantrone_there_is_no_cumulative_dose_figure(tmp_path):
+    run = make_run(tmp_path, "belimumab-nct05154734")
+    paths = run_figures(run)
+    names = {p.name for p in paths}
+    assert {"km.png", "km.svg", "arr.png", "arr.svg"} <= names
+    assert not any(n.startswith("cumulative_dose") for n in names)
+    assert not (run / "figures" / "cumulative_dose.png").exists()
+    for p in paths:
+        (assert_png if p.suffix == ".png" else assert_svg)(p)
+
+
+def test_rules_figures_labs_are_streamed_with_at_most_the_limit_per_arm(tmp_path):
+    lines = ["arm,patient,day,wbc_10e9_per_l,anc_10e9_per_l,alc_10e9_per_l,hb_g_per_dl,context"]
+    lines += [f"a,{p},{d},5.0,3,1,13,x" for d in (0, 30) for p in range(50)] + ["b,0,1,6.0,3,1,13,x", "b,1,2,,,,,x"]
+    path = tmp_path / "labs.csv"
+    path.write_text("\n".join(lines) + "\n")
+    labs = read_labs(path, limit=40)
+    assert len(labs["a"]) == 40 and all(len(v) == 2 for v in labs["a"].values())   # later rows of kept patients kept
+    assert list(labs["b"]) == ["0"]                                                 # a row without WBC is skipped
+
+
+def test_rules_figures_refuse_a_folder_that_is_not_a_run(tmp_path):
+    with pytest.raises(ValueError, match="summary.json"):
+        run_figures(tmp_path)
