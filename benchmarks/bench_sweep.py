@@ -32,7 +32,7 @@ scn = sim.load_scenario(sys.argv[4], [f"run.patients={n}", f"run.follow_up_days=
 t = time.perf_counter()
 run_to_folder(scn, out)
 wall = time.perf_counter() - t
-size = sum(p.stat().st_size for p in out.iterdir())
+size = sum(p.stat().st_size for p in out.rglob('*') if p.is_file())
 print(wall, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, size / 2**20)
 """
 
@@ -63,7 +63,10 @@ def memory(sizes: list[int], days: str) -> None:
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             r = subprocess.run([sys.executable, "-c", CHILD, str(n), days, str(Path(tmp) / "run"), str(SCENARIO)],
-                               capture_output=True, text=True, check=True)
+                               capture_output=True, text=True)
+            if r.returncode:
+                print(f"  {n:>9,} patients: failed: {r.stderr.strip().splitlines()[-1]}")
+                continue
             wall, rss, mib = map(float, r.stdout.split())
         print(f"  {n:>9,} patients: peak RSS {rss:7.0f} MiB   {wall:7.1f} s   {mib:8.0f} MiB written "
               f"({n * float(days) / 365.25 / wall:,.0f} patient-years/s)")
