@@ -139,12 +139,18 @@ def _progress(quiet: bool):
     if quiet:
         return contextlib.nullcontext(None)
     if sys.stderr.isatty():
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn,
+                                   TimeRemainingColumn)
+        from rich.text import Text
+
+        class Rate(ProgressColumn):
+            def render(self, task):
+                return Text("-" if not task.speed else f"{task.speed * 60:.1f} points/min")
 
         @contextlib.contextmanager
         def bar():
-            with Progress(TextColumn("points"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.speed}/s"),
-                          TimeRemainingColumn(), transient=False) as prog:
+            with Progress(TextColumn("points"), BarColumn(), MofNCompleteColumn(), Rate(), TimeRemainingColumn(),
+                          transient=False) as prog:
                 task = prog.add_task("sweep", total=None)
                 yield lambda done, total, point: prog.update(task, completed=done, total=total)
         return bar()
@@ -154,7 +160,6 @@ def _progress(quiet: bool):
         if point is None:
             typer.echo(f"sweep: {done} of {total} points already done")
         else:
-            rate = done / max(time.perf_counter() - start, 1e-9)
             typer.echo(f"point {point} done: {done}/{total}, {time.perf_counter() - start:.1f} s")
     return contextlib.nullcontext(line)
 
