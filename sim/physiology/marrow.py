@@ -8,6 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 
+_FLOOR = 1e-100    # states are amounts relative to baseline: kept positive (a guard, far below any real nadir)
+
+
 class Friberg:
     """Neutrophil (or WBC) marrow model for n patients; `step(effect)` advances by dt with drug effect E held constant."""
 
@@ -20,30 +23,53 @@ class Friberg:
         self.dt = dt
         self.y = np.ones((5, n))
 
-    def _deriv(self, y: np.ndarray, one_minus_e: np.ndarray) -> np.ndarray:
+    def _deriv(self, y: np.ndarray, one_minus_e: np.ndarray, ktr: np.ndarray) -> np.ndarray:
         d = np.empty_like(y)
-        fb = np.power(y[4], self._neg_gamma)
+        fb = np.power(np.maximum(y[4], _FLOOR), self._neg_gamma)
         fb *= one_minus_e
         fb -= 1.0
         np.multiply(y[0], fb, out=d[0])
         np.subtract(y[:4], y[1:], out=d[1:])
-        d *= self.ktr
+        d *= ktr
         return d
 
-    def step(self, effect: np.ndarray | float) -> None:
-        """Advance by dt with drug effect E on proliferation (fraction of inhibition) constant over the step."""
-        h = self.dt
-        ome = 1.0 - np.asarray(effect, float)
-        y = self.y
-        k1 = self._deriv(y, ome)
-        k2 = self._deriv(y + (0.5 * h) * k1, ome)
-        k3 = self._deriv(y + (0.5 * h) * k2, ome)
-        k4 = self._deriv(y + h * k3, ome)
+    def _rk4(self, y: np.ndarray, ome: np.ndarray, ktr: np.ndarray, h: float) -> None:
+        """One classic RK4 step of length h, in place."""
+        k1 = self._deriv(y, ome, ktr)
+        k2 = self._deriv(y + (0.5 * h) * k1, ome, ktr)
+        k3 = self._deriv(y + (0.5 * h) * k2, ome, ktr)
+        k4 = self._deriv(y + h * k3, ome, ktr)
         k2 += k3
         k1 += k4
         k1 += 2.0 * k2
         k1 *= h / 6.0
         y += k1
+
+    def step(self, effect: np.ndarray | float) -> None:
+        """Advance by dt with drug effect E on proliferation (fraction of inhibition) constant over the step.
+
+        Where the step is fast (the proliferation rate ktr*((1-E)*fb - 1) times dt beyond +-1: a strong effect or a rebound) the
+        patient's step is split into m equal RK4 sub-steps, so that RK4 stays stable and accurate; elsewhere one step.
+        """
+        n = self.y.shape[1]
+        ome = np.broadcast_to(1.0 - np.asarray(effect, float), (n,))
+        fb = np.power(np.maximum(self.y[4], _FLOOR), self._neg_gamma)
+        stiff = self.ktr * self.dt * np.maximum(1.0, np.abs(ome * fb - 1.0))
+        m = int(np.ceil(stiff.max())) if n else 1
+        if m <= 1:
+            self._rk4(self.y, ome, self.ktr, self.dt)
+            return
+        idx = np.flatnonzero(stiff > 1.0)
+        rest = np.flatnonzero(stiff <= 1.0)
+        if rest.size:
+            y = self.y[:, rest]
+            self._rk4(y, ome[rest], self.ktr[rest], self.dt)
+            self.y[:, rest] = y
+        y = self.y[:, idx]
+        for _ in range(m):
+            self._rk4(y, ome[idx], self.ktr[idx], self.dt / m)
+        np.maximum(y, _FLOOR, out=y)
+        self.y[:, idx] = y
 
     def count(self) -> np.ndarray:
         """Circulating count (10^9/L) now."""
