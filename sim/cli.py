@@ -106,6 +106,8 @@ def sweep(
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port)."),
     out: Path = typer.Option(None, "--out", help="Sweep folder (default outputs/<name>-sweep-seed<seed>)."),
     force: bool = typer.Option(False, "--force", help="Restart a sweep folder that holds another specification."),
+    keep_patients: bool = typer.Option(False, "--keep-patients",
+                                       help="Also write each point's patients.csv (points/point<p>-replicate<r>/)."),
     overrides: list[str] = SetOpt,
     quiet: bool = typer.Option(False, "--quiet", help="No progress lines."),
 ) -> None:
@@ -120,7 +122,7 @@ def sweep(
         folder = out or Path("outputs") / f"{base.run.name}-sweep-seed{base.run.seed}"
         n_workers = workers or (base.sweep.workers if base.sweep and base.sweep.workers else 1)
         with open_executor(n_workers, scheduler) as ex, _progress(quiet) as show:
-            table = run_sweep(plan, folder, ex, force, show, max_in_flight=2 * n_workers + 2)
+            table = run_sweep(plan, folder, ex, force, show, max_in_flight=2 * n_workers + 2, keep_patients=keep_patients)
     except (ScenarioError, CohortError, RuntimeError) as exc:
         _fail(str(exc))
     from .figures.sweep import sweep_figure

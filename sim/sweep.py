@@ -23,7 +23,7 @@ from .scenario import Scenario, load_scenario
 from .screening import Screening, screen_keys
 from .sweep_spec import (SweepError, Vary, design_points, integer_paths, parse_varies, point_overrides,
                          spec_from_file, validate_points)
-from .tasks import chunk_tasks, run_chunk
+from .tasks import PATIENT_COLUMNS, chunk_tasks, run_chunk
 
 JOURNAL = "points.journal.csv"
 COMPARISONS = ("rate_ratio_nb", "p_value_nb", "p_value_logrank")
@@ -173,8 +173,11 @@ def _screen(scn: Scenario) -> Screening:
 
 
 def run_sweep(plan: SweepPlan, folder: Path, executor: Executor, force: bool = False, on_point=None,
-              max_in_flight: int = 8) -> Path:
-    """Run the unfinished points; append each to the journal when all its replicates are done; write sweep.csv."""
+              max_in_flight: int = 8, keep_patients: bool = False) -> Path:
+    """Run the unfinished points; append each to the journal when all its replicates are done; write sweep.csv.
+
+    With keep_patients, each (point, replicate) also writes points/point<p>-replicate<r>/patients.csv.
+    """
     done = open_folder(plan, folder, force)
     todo = [p for p in range(len(plan.points)) if p not in done]
     if on_point is not None:
@@ -198,7 +201,7 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: Executor, force: bool = F
             kind, p, r, payload = pending.pop(fut)
             if kind == "screen":
                 scn, screening = payload, fut.result()
-                tasks = chunk_tasks(scn, screening.keys, "readouts")
+                tasks = chunk_tasks(scn, screening.keys, "text" if keep_patients else "readouts")
                 runs[(p, r)] = {"scn": scn, "screening": screening, "parts": [None] * len(tasks), "left": len(tasks)}
                 for j, task in enumerate(tasks):
                     pending[executor.submit(run_chunk, task)] = ("chunk", p, r, j)
@@ -207,6 +210,8 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: Executor, force: bool = F
                 job["parts"][payload] = fut.result()
                 job["left"] -= 1
                 if job["left"] == 0:
+                    if keep_patients:
+                        _write_patients(folder / "points" / f"point{p}-replicate{r}", job["parts"])
                     summaries.setdefault(p, {})[r] = _summary(runs.pop((p, r)))
                     if len(summaries[p]) == plan.replicates:
                         reps = summaries.pop(p)
@@ -216,6 +221,12 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: Executor, force: bool = F
                             on_point(len(done), len(plan.points), p)
         start_next()
     return finish(plan, folder)
+
+
+def _write_patients(where: Path, parts: list) -> None:
+    """The per-patient table of one (point, replicate), written atomically."""
+    where.mkdir(parents=True, exist_ok=True)
+    _atomic_write(where / "patients.csv", csv_rows([PATIENT_COLUMNS]) + "".join(o.text["patients.csv"] for o in parts))
 
 
 def _replicate(scn: Scenario, r: int) -> Scenario:

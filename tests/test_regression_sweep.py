@@ -62,3 +62,16 @@ def test_regression_interrupted_sweep_resumes_to_the_same_table(plan, reference,
     table = run_sweep(plan, tmp_path, InlineExecutor(), on_point=lambda d, t, p: seen.append(p))
     assert table.read_text(encoding="utf-8") == reference
     assert seen[0] is None and len(seen) == 1 + 4                # the two finished points were skipped
+
+
+def test_regression_sweep_keeps_patients_when_asked_and_they_match_a_single_run(plan, reference, tmp_path):
+    """--keep-patients: each (point, replicate) has the patients.csv that `nmosim run` gives with the same values."""
+    import sim
+    from sim.sweep_spec import point_overrides
+
+    table = run_sweep(plan, tmp_path, InlineExecutor(), keep_patients=True)
+    assert table.read_text(encoding="utf-8") == reference
+    files = sorted((tmp_path / "points").glob("*/patients.csv"))
+    assert len(files) == len(plan.points) * plan.replicates
+    scn = sim.load_scenario(MITONMO, BASE + point_overrides(plan.points[4]) + ["run.replicate=1"])
+    assert (tmp_path / "points" / "point4-replicate1" / "patients.csv").read_text() == sim.run(scn).tables()["patients.csv"]
