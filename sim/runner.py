@@ -84,23 +84,30 @@ def simulate(scn: Scenario, screening: Screening, keep: str, executor: Executor 
 
 
 class ArmCollector:
-    """Readout columns and dose-rule tallies of one arm, gathered chunk by chunk."""
+    """Readout columns and dose-rule tallies of one arm, filled chunk by chunk into arrays of the arm's size
+    (allocated once: no growing lists of small arrays, so memory does not fragment over many chunks)."""
 
-    def __init__(self):
-        self.parts: list[dict[str, np.ndarray]] = []
+    def __init__(self, n: int):
+        self.n, self.filled = n, 0
+        self.cols: dict[str, np.ndarray] = {}
         self.tallies = {"by_cause": Counter(), "patients": Counter()}
 
     def add(self, out: ChunkOutput) -> None:
-        self.parts.append(out.columns)
+        k = len(out.columns["patient"])
+        for name, values in out.columns.items():
+            if name not in self.cols:
+                self.cols[name] = np.empty(self.n, dtype=values.dtype)
+            self.cols[name][self.filled:self.filled + k] = values
+        self.filled += k
         self.tallies = merge_tally_counts(self.tallies, out.tallies)
 
     def columns(self) -> dict[str, np.ndarray]:
-        return {k: np.concatenate([p[k] for p in self.parts]) for k in self.parts[0]}
+        return {k: v[:self.filled] for k, v in self.cols.items()}
 
 
 def collect(scn: Scenario, screening: Screening, outputs, on_chunk=None) -> tuple[dict, list[tuple]]:
     """Consume chunk outputs in order (calling on_chunk on each); return the summary and the Kaplan-Meier rows."""
-    arms = {a.name: ArmCollector() for a in scn.arms}
+    arms = {a.name: ArmCollector(len(screening.keys)) for a in scn.arms}
     for out in outputs:
         arms[out.arm].add(out)
         if on_chunk is not None:

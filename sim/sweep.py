@@ -235,7 +235,7 @@ def _replicate(scn: Scenario, r: int) -> Scenario:
 
 def _summary(job: dict) -> dict:
     scn = job["scn"]
-    arms = {a.name: ArmCollector() for a in scn.arms}
+    arms = {a.name: ArmCollector(len(job["screening"].keys)) for a in scn.arms}
     for out in job["parts"]:
         arms[out.arm].add(out)
     return summarize(scn, job["screening"], {name: (c.columns(), c.tallies) for name, c in arms.items()})[0]
