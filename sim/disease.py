@@ -51,3 +51,29 @@ def edss_at(t_day: float, chronic: float, attack_days, acute, residual, recovery
         if ta <= t_day:
             value += r + (a - r) * math.exp(-(t_day - ta) / recovery_days)
     return min(max(value, 0.0), 10.0)
+
+
+def edss_on_days(days: list[float], chronic: np.ndarray, attack_days: np.ndarray, acute: np.ndarray,
+                 residual: np.ndarray, recovery_days: float, drift_per_day: float = 0.0) -> np.ndarray:
+    """`edss_at` for n patients at once: (n, len(days)) continuous EDSS from attacks (n, K) padded with NaN days.
+
+    Attacks are added column by column in order, as `edss_at` adds them, so each patient's value does not depend on
+    the other patients or on K.
+    """
+    out = np.empty((chronic.shape[0], len(days)))
+    with np.errstate(invalid="ignore"):
+        for j, t in enumerate(days):
+            value = chronic + drift_per_day * max(t, 0.0)
+            for k in range(attack_days.shape[1]):
+                ta = attack_days[:, k]
+                past = ta <= t
+                if past.any():
+                    value = value + np.where(past, residual[:, k] + (acute[:, k] - residual[:, k])
+                                             * np.exp(-(t - ta) / recovery_days), 0.0)
+            out[:, j] = np.clip(value, 0.0, 10.0)
+    return out
+
+
+def report_edss_array(value: np.ndarray) -> np.ndarray:
+    """`report_edss` over an array: nearest 0.5 step (halves rounded up), within 0-10."""
+    return np.clip(np.floor(value * 2 + 0.5 + 1e-9) / 2, 0.0, 10.0)

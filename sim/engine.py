@@ -15,7 +15,8 @@ import numpy as np
 import simpy
 
 from .cohort import Cohort
-from .disease import attack_steps, edss_at, report_edss
+from .disease import attack_steps, edss_at, edss_on_days, report_edss, report_edss_array
+from .event_text import rendered
 from .physiology.hazards import HazardClock
 from .physiology.marrow import Friberg, Lymphocytes
 from .regimens import build_model, treat
@@ -24,8 +25,10 @@ from .scenario import YEAR_DAYS, Arm, Mitoxantrone, Scenario, leaf_regimens
 from .patient_table import patient_columns
 from .streams import PatientStreams, PURPOSES
 
-CLOCK_DAYS = 1.0
-_LAB_BLOCK = 64    # lab errors drawn per patient at a time (a multiple of 4: one draw takes 4)   # how often the stepper process wakes in simpy time (it steps at run.step_days inside)
+CLOCK_DAYS = 1.0   # how often the stepper process wakes in simpy time (it steps at run.step_days inside)
+_LAB_BLOCK = 64    # lab errors drawn per patient at a time (a multiple of 4: one draw takes 4)
+_DRAW = "WBC {:.2f}, ANC {:.2f}, ALC {:.2f} ({})"                  # blood-draw details (sim/event_text.py)
+_DRAW_HB = "WBC {:.2f}, ANC {:.2f}, ALC {:.2f}, Hb {:.1f} ({})"
 
 
 @dataclass
@@ -110,6 +113,7 @@ class ChunkSim:
             s = _sd(lv.decline_cv)
             self.lvef_decline = lv.decline_percent_per_mg_per_m2 * np.exp(s * cov["eta_lvef_decline"] - 0.5 * s * s)
             self.lvef_sd = lv.measurement_sd_percent
+            self._lvef0, self._lvef_decline = cov["lvef_percent"].tolist(), self.lvef_decline.tolist()
         self._generators: list = []                                 # every process's generator, closed at the end
         self.spawn(self._clock())
         if arm.regimen.drug != "none":
@@ -140,31 +144,25 @@ class ChunkSim:
 
     def _draw_labs(self, i: int, day: float, context: str) -> tuple[float, float, float, float]:
         anc, alc = self.marrow.count_of(i), self.lymph.x[i].item()
-        f = self._lab_factors(i)
+        buf = self._lab_noise[i]          # the next 4 multiplicative errors exp(cv*z), z from the labs stream
+        if len(buf) < 4:
+            z = self._streams["labs"][i].standard_normal(_LAB_BLOCK)
+            buf.extend(np.exp(self._lab_cv * z[::-1]).tolist())     # popped from the end: in stream order
         dec = self._lab_decimals
-        wbc = round((anc + alc + self._other[i]) * f[0], dec)
-        anc_o = round(anc * f[1], dec)
-        alc_o = round(alc * f[2], dec)
-        hb = round(self._hb[i] * f[3], 1)
-        self._seq += 1
+        wbc = round((anc + alc + self._other[i]) * buf.pop(), dec)
+        anc_o = round(anc * buf.pop(), dec)
+        alc_o = round(alc * buf.pop(), dec)
+        hb = round(self._hb[i] * buf.pop(), 1)
         pid = self.ids[i]
-        self.res.labs.append((pid, day, self._seq, wbc, anc_o, alc_o, hb, context))
-        self._seq += 1
-        self._events[i].append((pid, day, self._seq, "blood_draw",
-                                f"WBC {wbc:.2f}, ANC {anc_o:.2f}, ALC {alc_o:.2f}{'' if hb != hb else f', Hb {hb:.1f}'} ({context})"))
+        self._seq += 2
+        self.res.labs.append((pid, day, self._seq - 1, wbc, anc_o, alc_o, hb, context))
+        self._events[i].append((pid, day, self._seq, "blood_draw", (_DRAW, wbc, anc_o, alc_o, context) if hb != hb
+                                else (_DRAW_HB, wbc, anc_o, alc_o, hb, context)))
         if not wbc >= self._wbc_min[i]:
             self._wbc_min[i] = wbc
         if not anc_o >= self._anc_min[i]:
             self._anc_min[i] = anc_o
         return wbc, anc_o, alc_o, hb
-
-    def _lab_factors(self, i: int) -> list[float]:
-        """The next 4 multiplicative lab errors exp(cv*z) of patient i, z from its labs stream drawn 64 at a time."""
-        buf = self._lab_noise[i]
-        if not buf:
-            z = self._streams["labs"][i].standard_normal(_LAB_BLOCK)
-            buf.extend(np.exp(self._lab_cv * z[::-1]).tolist())     # popped from the end: in stream order
-        return [buf.pop(), buf.pop(), buf.pop(), buf.pop()]
 
     def schedule_labs(self, i: int, day: float, context: str) -> None:
         """A blood draw at a later day, taken by the stepper when it reaches that day."""
@@ -172,18 +170,21 @@ class ChunkSim:
             self._lab_queue.setdefault(self._step_of(day), []).append((day, i, context))
 
     def measure_lvef(self, i: int, cumulative_mg_per_m2: float) -> float:
-        true = self.cohort.cov["lvef_percent"][i] - self.lvef_decline[i] * cumulative_mg_per_m2
+        """Observed LVEF (%) of patient i now: baseline less the decline per mg/m2 given, plus measurement error."""
+        true = self._lvef0[i] - self._lvef_decline[i] * cumulative_mg_per_m2
         obs = round(float(true + self.lvef_sd * self.rng(i, "protocol").standard_normal()), 1)
         self.lvef_last[i] = obs
-        self.log(i, "lvef", f"LVEF {obs:.1f}%")
+        self.log(i, "lvef", ("LVEF {:.1f}%", obs))
         return obs
 
     def give(self, i: int, drug: str, days: list[float], amount: float, text: str) -> None:
         """Bolus doses of `amount` (the drug model's dose unit) on each of `days`, applied by the stepper at those times."""
+        pid, mine = self.ids[i], self._events[i]
         for day in days:
             if day < self.end:
                 self._doses.setdefault(self._step_of(day), []).append((drug, i, amount))
-                self.log(i, "infusion", text, day=day)
+                self._seq += 1
+                mine.append((pid, day, self._seq, "infusion", text))
 
     def dosed(self, i: int) -> None:
         """A dose or course was given: counted, and a waiting sequence driver is told."""
@@ -313,8 +314,8 @@ class ChunkSim:
             left = self.rate_relapse[i] * (t1 - day)
         self.relapses.restart(i, threshold, left)
         edss = report_edss(self._edss(i, day + 1e-9))
-        self.log(i, "relapse", f"attack {len(self.attacks[i])}: EDSS +{acute:.2f} acute, "
-                               f"+{residual:.2f} residual; EDSS {edss:.1f}", day=day)
+        self.log(i, "relapse", ("attack {}: EDSS +{:.2f} acute, +{:.2f} residual; EDSS {:.1f}", len(self.attacks[i]),
+                                acute, residual, edss), day=day)
         for hook in list(self.relapse_hooks[i].values()):
             hook(i, day)
         self.notify(i)
@@ -348,11 +349,14 @@ class ChunkSim:
         return [edss_at(day, chronic, at, acute, resid, e.recovery_days, drift) for day in days]
 
     # ---------------------------------------------------------------- run and collect
-    def run(self) -> ChunkResult:
+    def run(self, render: bool = True) -> ChunkResult:
+        """Simulate the chunk to the end of follow-up; events' details as text (render) or as records (event_text.py)."""
         self.env.run(until=self.end)
         self.advance_to(self.end)
         self._finish()
         self._release()
+        if render:
+            self.res.events = rendered(self.res.events)
         return self.res
 
     def _release(self) -> None:
@@ -369,35 +373,49 @@ class ChunkSim:
         self._wake.clear()
 
     def _finish(self) -> None:
-        scn, c = self.scn, self.cohort
+        scn = self.scn
         visit = scn.disease.edss.visit_interval_days
         days = (np.arange(1, math.ceil(self.end / visit - 1e-9)) * visit).tolist() + [self.end]
-        edss_end = []
-        for i in range(self.n):
-            reported = [report_edss(x) for x in self._edss_on(i, days)]
-            for d, e in zip(days[:-1], reported):
-                self.log(i, "edss", f"EDSS {e:.1f} (visit)", day=d)
-            self.log(i, "edss", f"EDSS {reported[-1]:.1f} (end of follow-up)", day=self.end)
-            edss_end.append(reported[-1])
+        reported = report_edss_array(self._edss_chunk(days)).tolist()
+        visit_days = days[:-1]
+        for i, row in enumerate(reported):
+            for d, e in zip(visit_days, row):
+                self.log(i, "edss", ("EDSS {:.1f} (visit)", e), day=d)
+            self.log(i, "edss", ("EDSS {:.1f} (end of follow-up)", row[-1]), day=self.end)
             mine = self._events[i]
             mine.sort()                 # (patient, day, seq): seq is unique, so the tuples' own order
             self.res.events += mine
         self._events = []
-        self.res.patients.update(patient_columns(self, edss_end))
+        self.res.patients.update(patient_columns(self, [row[-1] for row in reported]))
+
+    def _edss_chunk(self, days: list[float]) -> np.ndarray:
+        """(n, len(days)) continuous EDSS of every patient of the chunk, from pre-study and on-study attacks."""
+        c, e = self.cohort, self.scn.disease.edss
+        k = max((len(a) for a in self.attacks), default=0)
+        on = np.full((3, self.n, k), np.nan)
+        for i, a in enumerate(self.attacks):
+            if a:
+                on[:, i, :len(a)] = np.array(a).T
+        return edss_on_days(days, np.asarray(self._edss_chronic), np.hstack([c.hist_days, on[0]]),
+                            np.hstack([c.hist_acute, on[1]]), np.hstack([c.hist_residual, on[2]]), e.recovery_days,
+                            e.drift_per_year / YEAR_DAYS)
 
 
 def _sd(cv: float) -> float:
     return float(np.sqrt(np.log1p(cv * cv)))
 
 
-def simulate_chunk(scn: Scenario, arm: Arm, cohort: Cohort, first_id: int) -> ChunkResult:
-    """One chunk of patients (ids first_id, first_id + 1, ...) on one arm; labs and events in (patient, day) order."""
+def simulate_chunk(scn: Scenario, arm: Arm, cohort: Cohort, first_id: int, render: bool = True) -> ChunkResult:
+    """One chunk of patients (ids first_id, first_id + 1, ...) on one arm; labs and events in (patient, day) order.
+
+    render=False leaves events' details as records (sim/event_text.py), for callers that keep only readouts or
+    format later."""
     was_enabled = gc.isenabled()
     gc.disable()      # a chunk's records only grow while it runs: collecting them is wasted work
     try:
         chunk = ChunkSim(scn, arm, cohort, first_id)
         alive = weakref.ref(chunk)
-        part = chunk.run()
+        part = chunk.run(render)
         del chunk
     finally:
         if was_enabled:
@@ -408,12 +426,12 @@ def simulate_chunk(scn: Scenario, arm: Arm, cohort: Cohort, first_id: int) -> Ch
     return part
 
 
-def run_arm(scn: Scenario, arm: Arm, cohort: Cohort) -> ChunkResult:
-    """All chunks of one arm, combined in patient order."""
+def run_arm(scn: Scenario, arm: Arm, cohort: Cohort, render: bool = True) -> ChunkResult:
+    """All chunks of one arm, combined in patient order (events' details as text unless render=False)."""
     out = ChunkResult()
     size = scn.run.chunk_size
     for start in range(0, cohort.n, size):
-        part = simulate_chunk(scn, arm, cohort.take(slice(start, start + size)), start)
+        part = simulate_chunk(scn, arm, cohort.take(slice(start, start + size)), start, render)
         gc.freeze()           # finished records are kept to the end: stop the collector re-scanning them
         out.events += part.events
         out.labs += part.labs

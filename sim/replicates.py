@@ -48,7 +48,7 @@ def null_arm(scn: Scenario) -> Arm:
 def _run_one(scn: Scenario, arm: Arm, key: int) -> dict:
     """Per-patient columns of one arm on its own cohort (stream key `key`)."""
     s = scn.model_copy(update={"run": scn.run.model_copy(update={"replicate": key})})
-    out = run_arm(s, arm, build_cohort(s))
+    out = run_arm(s, arm, build_cohort(s), render=False)
     cols = {k: np.asarray(v, dtype=object if k in ("arm", "discontinuation", "phases") else float)
             for k, v in out.patients.items()}
     return {"columns": cols, "tallies": out.tallies}

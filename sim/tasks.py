@@ -67,7 +67,7 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
     """Simulate one chunk task (in any process)."""
     scn = task.scenario
     arm = scn.arms[task.arm]
-    part = simulate_chunk(scn, arm, cohort_of(scn, task.keys), task.first_id)
+    part = simulate_chunk(scn, arm, cohort_of(scn, task.keys), task.first_id, render=task.keep != "readouts")
     out = ChunkOutput(arm.name, readout_columns(part.patients), tally_counts(part.tallies))
     if task.keep == "records":
         out.records = part

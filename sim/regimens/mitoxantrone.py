@@ -200,9 +200,11 @@ def protocol(sim, i: int, reg: Mitoxantrone):
             wbc = sim.draw_labs(i, f"pre-infusion, course {course + 1}")[0]
             lvef = sim.measure_lvef(i, hist.cumulative_mg_per_m2) if reg.lvef.check_before_each_course else None
             decision = decide_dose(wbc, hist, reg, lvef)
-            sim.log(i, "dose_decision", f"course {course + 1}: {decision.action}"
-                    + (f" {decision.dose_mg_per_m2:g} mg/m2" if decision.action == "give" else "")
-                    + f"; {'; '.join(decision.reasons)}")
+            if decision.action == "give":
+                sim.log(i, "dose_decision", ("course {}: give {:g} mg/m2; {}", course + 1, decision.dose_mg_per_m2,
+                                             "; ".join(decision.reasons)))
+            else:
+                sim.log(i, "dose_decision", ("course {}: {}; {}", course + 1, decision.action, "; ".join(decision.reasons)))
             if decision.action != "recheck" or sim.env.now + reg.recheck_days >= sim.end:
                 break
             hist.rechecks += 1
