@@ -77,7 +77,7 @@ class ChunkSim:
             if reg.drug not in self.models and reg.drug != "none":
                 self.models[reg.drug] = build_model(reg, cohort, dt, self.end)
         self._daily = [m for m in self.models.values() if m.daily is not None]
-        self._doses: dict[int, list[tuple[str, int, float]]] = {}   # step index -> [(drug, patient, amount)]
+        self._doses: dict[int, dict[str, tuple[list, list]]] = {}   # step index -> drug -> ([patient], [amount])
         self.relapse_hooks: list[dict] = [{} for _ in range(n)]     # per patient: owner -> f(patient, day)
         self._wake: dict[int, simpy.Event] = {}                     # patients whose sequence driver waits for news
         self._histories: dict[tuple[int, str], object] = {}
@@ -182,7 +182,10 @@ class ChunkSim:
         pid, mine = self.ids[i], self._events[i]
         for day in days:
             if day < self.end:
-                self._doses.setdefault(self._step_of(day), []).append((drug, i, amount))
+                due = self._doses.setdefault(self._step_of(day), {})
+                who, amt = due.get(drug) or due.setdefault(drug, ([], []))
+                who.append(i)
+                amt.append(amount)
                 self._seq += 1
                 mine.append((pid, day, self._seq, "infusion", text))
 
@@ -261,8 +264,7 @@ class ChunkSim:
         t0, t1 = self.k * dt, (self.k + 1) * dt
         doses = self._doses.pop(self.k, None)
         if doses:
-            for drug in {d for d, _, _ in doses}:
-                idx, amt = zip(*[(i, a) for d, i, a in doses if d == drug])
+            for drug, (idx, amt) in doses.items():
                 self.models[drug].dose(np.array(idx), np.array(amt))
         if self._daily:
             day = math.ceil(t0 - 1e-9)

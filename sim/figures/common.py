@@ -1,4 +1,4 @@
-"""Shared figure plumbing: the headless backend and saving as PNG and SVG."""
+"""Shared figure plumbing: the headless backend, legible fonts, the mitoxantrone WBC band colours and labels, saving."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +8,44 @@ import matplotlib
 matplotlib.use("Agg")                    # headless: no display needed, same output everywhere
 import matplotlib.pyplot as plt  # noqa: E402
 
-plt.rcParams.update({"svg.hashsalt": "nmosim", "figure.dpi": 100, "savefig.dpi": 120})
+plt.rcParams.update({"svg.hashsalt": "nmosim", "figure.dpi": 100, "savefig.dpi": 120,
+                     "font.size": 10, "legend.fontsize": 9, "axes.titlesize": 11})
+
+# WBC dose bands, the same in every figure (explain timeline, dose-rules demo, a run's wbc.png): the full dose green,
+# the first reduced band yellow, the next orange, no infusion red.
+BAND_COLOURS = ("#1a9850", "#e3b505", "#f46d43")
+NO_INFUSION_COLOUR = "#b2182b"
+BAND_ALPHA = 0.22          # band shading; markers of draws in a band use the solid colour
+
+
+def band_colour(dose_mg_per_m2: float, doses_mg_per_m2) -> str:
+    """The colour of the band with this dose among the bands' doses (ranked from the full dose down)."""
+    if dose_mg_per_m2 <= 0:
+        return NO_INFUSION_COLOUR
+    ranked = sorted({d for d in doses_mg_per_m2 if d > 0}, reverse=True)
+    return BAND_COLOURS[min(ranked.index(dose_mg_per_m2), len(BAND_COLOURS) - 1)]
+
+
+def band_label(low_10e9_per_l: float, high_10e9_per_l: float | None, dose_mg_per_m2: float) -> str:
+    """'WBC 3-4: up to 9 mg/m2', 'WBC >= 4: 12 mg/m2', 'WBC 0-2: no infusion (0 mg/m2)'."""
+    where = f">= {low_10e9_per_l:g}" if high_10e9_per_l is None else f"{low_10e9_per_l:g}-{high_10e9_per_l:g}"
+    rule = ("no infusion (0 mg/m2)" if dose_mg_per_m2 <= 0 else
+            f"{dose_mg_per_m2:g} mg/m2" if high_10e9_per_l is None else f"up to {dose_mg_per_m2:g} mg/m2")
+    return f"WBC {where}: {rule}"
+
+
+def shade_bands(ax, bands: list[tuple[float, float | None, float]], top: float) -> None:
+    """Shade (low, high, dose) WBC bands on ax up to `top`, each labelled for the legend."""
+    doses = [d for _, _, d in bands]
+    for low, high, dose in sorted(bands, reverse=True):
+        ax.axhspan(low, top if high is None else high, color=band_colour(dose, doses), alpha=BAND_ALPHA, lw=0,
+                   label=band_label(low, high, dose))
+
+
+def legend_outside(ax, **kw):
+    """The axes' legend to the right of the plot, outside the data."""
+    kw = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "borderaxespad": 0.0, "frameon": False} | kw
+    return ax.legend(**kw)
 
 
 def save(fig, base: Path) -> list[Path]:

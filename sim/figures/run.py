@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from .common import plt, save
+from .common import legend_outside, plt, save, shade_bands
 
 RUN_FILES = ("summary.json", "manifest.json", "survival.csv", "labs.csv", "patients.csv")
 MAX_WBC_PATIENTS = 40      # patients drawn per arm in the WBC spaghetti
@@ -167,27 +167,17 @@ def arr_figure(summary: dict, title: str, level: str, base: Path) -> list[Path]:
     return save(fig, base)
 
 
-def _band_label(b: dict) -> str:
-    hi = "" if b.get("high_10e9_per_l") is None else f"-{b['high_10e9_per_l']:g}"
-    lo = f"{b['low_10e9_per_l']:g}" + (hi or "+")
-    return f"WBC {lo}: {b['dose_mg_per_m2']:g} mg/m2"
-
-
 def wbc_figure(labs: dict, bands: dict, title: str, base: Path) -> list[Path]:
     """Each kept patient's observed WBC over time, one panel per arm with labs; dose bands shaded, 4.0 dashed."""
     arms = list(labs)
     top = max(w for pats in labs.values() for pts in pats.values() for _, w in pts) * 1.05
-    fig, axes = plt.subplots(len(arms), 1, figsize=(7.5, 3.2 * len(arms)), squeeze=False, sharex=True,
+    fig, axes = plt.subplots(len(arms), 1, figsize=(9, 3.2 * len(arms)), squeeze=False, sharex=True,
                              layout="constrained")
     for n, arm in enumerate(arms):
         ax = axes[n][0]
-        arm_bands = [b for group in bands.get(arm, []) for b in group]
-        arm_bands = [b for i, b in enumerate(arm_bands) if b not in arm_bands[:i]]
-        full = max((b["dose_mg_per_m2"] for b in arm_bands), default=0) or 1.0
-        for b in sorted(arm_bands, key=lambda b: b["low_10e9_per_l"]):
-            hi = top if b.get("high_10e9_per_l") is None else b["high_10e9_per_l"]
-            ax.axhspan(b["low_10e9_per_l"], hi, color=plt.cm.RdYlGn(0.15 + 0.7 * b["dose_mg_per_m2"] / full),
-                       alpha=0.25, lw=0, label=_band_label(b))
+        arm_bands = [(b["low_10e9_per_l"], b.get("high_10e9_per_l"), b["dose_mg_per_m2"])
+                     for group in bands.get(arm, []) for b in group]
+        shade_bands(ax, list(dict.fromkeys(arm_bands)), top)
         for i, pts in enumerate(labs[arm].values()):
             pts = sorted(pts)
             ax.plot([d / DAYS_PER_WEEK for d, _ in pts], [w for _, w in pts], "-o", ms=2, lw=0.7, alpha=0.55,
@@ -195,7 +185,8 @@ def wbc_figure(labs: dict, bands: dict, title: str, base: Path) -> list[Path]:
         ax.axhline(WBC_LINE, color="black", ls="--", lw=1, label=f"WBC {WBC_LINE:g}")
         ax.set(ylim=(0, top), ylabel="WBC (10^9/L)", title=f"{arm}")
         ax.grid(alpha=0.3)
-        _legend(ax, fontsize=7, loc="upper right")
+        if len(ax.get_legend_handles_labels()[0]) > 1:
+            legend_outside(ax)
     axes[-1][0].set_xlabel("time since start (weeks)")
     fig.suptitle(f"{title}: observed WBC per patient (up to {MAX_WBC_PATIENTS} per arm)")
     return save(fig, base)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -25,9 +26,11 @@ class CourseHistory:
     rechecks: int = 0
 
 
-@dataclass(frozen=True)
-class DoseDecision:
-    """give (dose_mg_per_m2 > 0), recheck (WBC too low, look again later), skip (no infusion this course) or stop (end treatment)."""
+class DoseDecision(NamedTuple):
+    """give (dose_mg_per_m2 > 0), recheck (WBC too low, look again later), skip (no infusion this course) or stop (end treatment).
+
+    An immutable record (a NamedTuple: built once per course, so cheaper than a frozen dataclass).
+    """
 
     action: str
     dose_mg_per_m2: float
@@ -46,7 +49,7 @@ def band_for(wbc_10e9_per_l: float, bands: list[WbcBand]) -> WbcBand:
 
 def infection_cap(history: CourseHistory, rule: InfectionRule) -> tuple[float | None, str | None]:
     """Cap on the next dose from infections within rule.window_days after the last infusion, by the lowest band their WBC falls in."""
-    if history.last_infusion_day is None:
+    if history.last_infusion_day is None or not history.infections:
         return None, None
     cap, why = None, None
     for day, wbc in history.infections:
@@ -63,6 +66,8 @@ def infection_cap(history: CourseHistory, rule: InfectionRule) -> tuple[float | 
 
 def toxicity_base(history: CourseHistory, rule: ToxicityRule, amt: float) -> tuple[float, str | None]:
     """The course dose after non-haematological toxicity: reduced_dose once any grade in reduce_grades occurred."""
+    if not history.toxicity_grades:
+        return amt, None
     hit = [g for g in history.toxicity_grades if g in rule.reduce_grades]
     if hit:
         return min(amt, rule.reduced_dose_mg_per_m2), (f"non-haematological toxicity WHO grade {max(hit)} "
@@ -79,7 +84,7 @@ def decide_dose(wbc_10e9_per_l: float, history: CourseHistory, rule: Mitoxantron
     if lvef_percent is not None and lvef_percent < rule.lvef.stop_below_percent:
         return DoseDecision("stop", 0.0, (f"LVEF {lvef_percent:.1f}% < {rule.lvef.stop_below_percent:g}%",),
                             causes=(f"LVEF < {rule.lvef.stop_below_percent:g}%",))
-    if any(g >= rule.toxicity.stop_grade for g in history.toxicity_grades):
+    if history.toxicity_grades and max(history.toxicity_grades) >= rule.toxicity.stop_grade:
         return DoseDecision("stop", 0.0, (f"non-haematological toxicity WHO grade >= {rule.toxicity.stop_grade}",),
                             causes=(f"non-haematological toxicity grade >= {rule.toxicity.stop_grade}",))
     band = band_for(wbc_10e9_per_l, rule.wbc_bands)
