@@ -47,8 +47,9 @@ def csv_rows(rows) -> str:
     """CSV lines of `rows` (cells formatted by `fmt`), no header."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    for r in rows:
-        w.writerow([fmt(v) for v in r])
+    # the two commonest cell types inline (the same text as fmt gives them), the rest through fmt
+    w.writerows([v if v.__class__ is str else ((f"{v:.6g}" if v == v else "") if v.__class__ is float else fmt(v))
+                 for v in r] for r in rows)
     return buf.getvalue()
 
 
