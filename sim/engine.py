@@ -80,6 +80,7 @@ class ChunkSim:
         self._doses: dict[int, dict[str, tuple[list, list]]] = {}   # step index -> drug -> ([patient], [amount])
         self.relapse_hooks: list[dict] = [{} for _ in range(n)]     # per patient: owner -> f(patient, day)
         self._wake: dict[int, simpy.Event] = {}                     # patients whose sequence driver waits for news
+        self._dose_alarm: dict[int, int] = {}                       # patient -> doses_of() at which to wake its driver
         self._histories: dict[tuple[int, str], object] = {}
         self.doses = [0] * n                                        # doses or courses given (bolus protocols)
         self.phase_path = [""] * n
@@ -179,10 +180,11 @@ class ChunkSim:
 
     def give(self, i: int, drug: str, days: list[float], amount: float, text: str) -> None:
         """Bolus doses of `amount` (the drug model's dose unit) on each of `days`, applied by the stepper at those times."""
-        pid, mine = self.ids[i], self._events[i]
+        pid, mine, dt, k_now = self.ids[i], self._events[i], self.dt, self.k
         for day in days:
             if day < self.end:
-                due = self._doses.setdefault(self._step_of(day), {})
+                k = int(day / dt + 1e-9)               # _step_of(day), inline
+                due = self._doses.setdefault(k if k > k_now else k_now, {})
                 who, amt = due.get(drug) or due.setdefault(drug, ([], []))
                 who.append(i)
                 amt.append(amount)
@@ -193,6 +195,14 @@ class ChunkSim:
         """A dose or course was given: counted, and a waiting sequence driver is told."""
         self.doses[i] += 1
         self.notify(i)
+
+    def doses_of(self, i: int) -> int:
+        """Doses given to patient i so far: bolus doses and courses, and the daily oral doses taken."""
+        return self.doses[i] + sum(int(m.daily.count[i]) for m in self._daily)
+
+    def alarm_at_doses(self, i: int, total: int) -> None:
+        """Wake patient i's waiting driver once doses_of(i) reaches `total` (daily doses are counted by the stepper)."""
+        self._dose_alarm[i] = total
 
     def stop(self, i: int, outcome: Outcome) -> None:
         """Treatment ends for patient i (follow-up goes on), with the outcome's cause, day and cover."""
@@ -229,6 +239,7 @@ class ChunkSim:
 
     def unwatch(self, i: int) -> None:
         self._wake.pop(i, None)
+        self._dose_alarm.pop(i, None)
 
     def notify(self, i: int) -> None:
         ev = self._wake.pop(i, None)
@@ -273,6 +284,10 @@ class ChunkSim:
                     idx = m.daily.due(day)
                     if idx.size:
                         m.dose(idx, m.daily.amt[idx])
+                for i, total in list(self._dose_alarm.items()):
+                    if self.doses_of(i) >= total:
+                        del self._dose_alarm[i]
+                        self.notify(i)
         for day, i, context in self._lab_queue.pop(self.k, ()):
             self._draw_labs(i, day, context)
         effect, kill, rr = 0.0, 0.0, 1.0

@@ -110,3 +110,19 @@ def test_rules_sequence_transitions_fire_once_and_in_order():
             assert np.allclose(np.diff(days), 90.0) if len(days) > 1 else True
     pats = rows(t["patients.csv"])
     assert {p["phases"] for p in pats} <= {"induction", "induction>interferon", "induction>interferon>rescue"}
+
+
+def test_rules_sequence_after_doses_counts_daily_doses_of_an_oral_phase():
+    """after_doses in a daily-dosing phase (interferon beta, taken every day here) fires once the Nth daily dose is
+    taken: 30 doses from day 90 (days 90-119) switch every patient in that phase at the stepper tick that ends day 119."""
+    t = sim.run(load_scenario(ROOT / "correale2005.toml", [
+        "run.patients=30", "run.follow_up_days=400",
+        'arms.0.regimen.phases.1.transitions=[{ to = "rescue", after_doses = 30 }]'])).tables()
+    ev = rows(t["events.csv"])
+    entered = {e["patient"] for e in ev if e["type"] == "transition" and e["details"].startswith("induction -> interferon")}
+    switched = {e["patient"]: (float(e["day"]), e["details"]) for e in ev
+                if e["type"] == "transition" and e["details"].startswith("interferon -> rescue")}
+    assert entered and set(switched) == entered
+    for day, details in switched.values():
+        assert details == "interferon -> rescue: 30 doses given"
+        assert day == pytest.approx(120.0)

@@ -221,22 +221,22 @@ def protocol(sim, i: int, reg: Mitoxantrone):
             continue
         if decision.causes:
             sim.tally(i, "reduced", decision.causes)
+        now = sim.env.now
         per_day = decision.dose_mg_per_m2 / reg.split_days
         mg = per_day * float(sim.cohort.cov["bsa_m2"][i])
-        sim.give(i, "mitoxantrone", [sim.env.now + k for k in range(reg.split_days)], per_day,
-                 f"{per_day:.2f} mg/m2 = {mg:.2f} mg")
+        sim.give(i, "mitoxantrone", [now + k for k in range(reg.split_days)], per_day, f"{per_day:.2f} mg/m2 = {mg:.2f} mg")
         hist.cumulative_mg_per_m2 += decision.dose_mg_per_m2
         hist.courses_given += 1
-        hist.last_infusion_day = sim.env.now + reg.split_days - 1
+        hist.last_infusion_day = now + reg.split_days - 1
         sim.cumulative[i] = hist.cumulative_mg_per_m2
         sim.courses[i] = hist.courses_given
         grade = toxicity_grade(sim.rng(i, "protocol").random(), reg.toxicity.grade_probabilities)
         if grade:
             hist.toxicity_grades.append(grade)
-            sim.log(i, "toxicity", f"non-haematological WHO grade {grade}", day=sim.env.now + reg.toxicity.onset_days)
+            sim.log(i, "toxicity", ("non-haematological WHO grade {}", grade), day=now + reg.toxicity.onset_days)
             sim.toxicity_max[i] = max(sim.toxicity_max[i], grade)
         for after in reg.checks_after_course_days:
-            sim.schedule_labs(i, sim.env.now + after, f"{after:g} d after course {course + 1}")
+            sim.schedule_labs(i, now + after, f"{after:g} d after course {course + 1}")
         sim.dosed(i)
         if decision.final:
             return Outcome("cumulative cap reached", f"cumulative dose {hist.cumulative_mg_per_m2:g} mg/m2 reached the "

@@ -15,7 +15,7 @@ class PhaseFacts:
 
     now_day: float
     completed: bool                    # the phase's schedule has finished
-    doses: int                         # doses or courses given in the phase
+    doses: int                         # doses or courses given in the phase (daily oral doses taken count one each)
     relapse_days: tuple[float, ...]    # attacks since the phase started
     edss_start: float | None           # reported EDSS at phase start
     edss_visit: float | None           # reported EDSS at this check, when the check is an EDSS visit
@@ -53,14 +53,17 @@ def driver(sim, i: int, seq: Sequence, leaf):
     while True:
         path.append(phase.name)
         sim.phase_path[i] = ">".join(path)
-        start, doses0, attacks0 = env.now, sim.doses[i], len(sim.attacks[i])
+        start, doses0, attacks0 = env.now, sim.doses_of(i), len(sim.attacks[i])
         edss_start = report_edss(sim.edss_now(i))
         sim.log(i, "phase", f"phase {phase.name} ({phase.regimen.drug}) starts; EDSS {edss_start:.1f}")
         proc = sim.spawn(_guarded(leaf(sim, i, phase.regimen)))
         watch_edss = any(t.on_edss_worsening for t in phase.transitions)
+        dose_targets = [t.after_doses for t in phase.transitions if t.after_doses is not None]
         fired, outcome = None, None
         while fired is None:
             wake = sim.watch(i)
+            if dose_targets:               # daily doses are counted by the stepper: it wakes the driver at the count
+                sim.alarm_at_doses(i, doses0 + min(dose_targets))
             events = [proc, wake]
             next_visit = (int(env.now / visit + 1e-9) + 1) * visit
             if watch_edss and next_visit < sim.end:
@@ -71,7 +74,7 @@ def driver(sim, i: int, seq: Sequence, leaf):
             if completed:
                 outcome = proc.value
             at_visit = watch_edss and abs(env.now - next_visit) < 1e-9
-            facts = PhaseFacts(env.now, completed and outcome is not None and outcome.completed, sim.doses[i] - doses0,
+            facts = PhaseFacts(env.now, completed and outcome is not None and outcome.completed, sim.doses_of(i) - doses0,
                                tuple(d for d, _, _ in sim.attacks[i][attacks0:]), edss_start,
                                report_edss(sim.edss_now(i)) if at_visit else None)
             hit = next_transition(phase.transitions, facts)
