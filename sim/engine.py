@@ -77,6 +77,7 @@ class ChunkSim:
             if reg.drug not in self.models and reg.drug != "none":
                 self.models[reg.drug] = build_model(reg, cohort, dt, self.end)
         self._daily = [m for m in self.models.values() if m.daily is not None]
+        self._alc_rises = [m.alc_rise for m in self.models.values() if getattr(m, "alc_rise", None) is not None]
         self._doses: dict[int, dict[str, tuple[list, list]]] = {}   # step index -> drug -> ([patient], [amount])
         self.relapse_hooks: list[dict] = [{} for _ in range(n)]     # per patient: owner -> f(patient, day)
         self._wake: dict[int, simpy.Event] = {}                     # patients whose sequence driver waits for news
@@ -295,7 +296,10 @@ class ChunkSim:
             e, k, r = m.step()
             effect, kill, rr = effect + e, kill + k, rr * r
         self.marrow.step(effect)
-        self.lymph.step(kill)
+        rise = None
+        for r in self._alc_rises:
+            rise = r.step() if rise is None else rise + r.step()
+        self.lymph.step(kill, rise)
         # relapses
         active = np.clip((t1 - self.refractory_until) / dt, 0.0, 1.0)
         idx, times = self.relapses.advance(self.rate_relapse * rr * active, t0, dt)

@@ -4,6 +4,8 @@ Units are in the names; dosing vocabulary follows pharmacometrics (amt, ii, addl
 """
 from __future__ import annotations
 
+import math
+
 from typing import Annotated, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
@@ -190,6 +192,30 @@ class DailyEfficacy(Frozen):
     persistence_half_life_days: PositiveFloat = 7.0
 
 
+class LymphocyteRise(Frozen):
+    """A transient lymphocyte rise on a daily drug (baricitinib: ALC +0.30 then back to baseline, Kay 2020).
+
+    The ALC level the count returns to is ALC0 * (1 + fraction_per_mg * (E_fast - E_slow)), where E_fast and E_slow are
+    the daily dose taken (mg/day) delayed with mean onset_days and tolerance_days and fading with fade_half_life_days:
+    on a steady dose they cancel, so the rise passes. fraction_per_mg 0 means no rise.
+    """
+
+    fraction_per_mg: NonNegFloat = 0.0
+    onset_days: PositiveFloat = 7.0
+    tolerance_days: PositiveFloat = 42.0
+    fade_half_life_days: PositiveFloat = 7.0
+
+    @model_validator(mode="after")
+    def _check(self) -> "LymphocyteRise":
+        if self.tolerance_days <= self.onset_days:
+            raise ValueError("tolerance_days must be longer than onset_days (the rise comes before the tolerance)")
+        fade = math.log(2.0) / self.fade_half_life_days
+        for name in ("onset_days", "tolerance_days"):
+            if abs(1.0 / getattr(self, name) - fade) <= 0.01 * fade:
+                raise ValueError(f"{name}: its rate 1/{name} must differ from the fading rate ln2/fade_half_life_days")
+        return self
+
+
 class Baricitinib(Frozen):
     """Baricitinib amt_mg orally once daily from day 0 until until_days (no dose on or after), with lab interruptions, renal dose bands and adherence."""
 
@@ -205,6 +231,7 @@ class Baricitinib(Frozen):
     infection_rate_ratio: PositiveFloat = 1.0
     pk: OralPk = OralPk()
     marrow_effect: MarrowEffect = MarrowEffect(anc_slope_l_per_mg=0.0, anc_slope_cv=0.0, alc_kill_l_per_mg_per_day=0.0)
+    lymphocyte_rise: LymphocyteRise = LymphocyteRise()
     efficacy: DailyEfficacy = DailyEfficacy()
 
     @model_validator(mode="after")
@@ -347,7 +374,8 @@ class Sequence(Frozen):
         physiology = {}
         for p in self.phases:
             r = p.regimen
-            fixed = {k: getattr(r, k) for k in ("pk", "marrow_effect", "efficacy", "bcells") if hasattr(r, k)}
+            fixed = {k: getattr(r, k) for k in ("pk", "marrow_effect", "lymphocyte_rise", "efficacy", "bcells")
+                     if hasattr(r, k)}
             if r.drug in physiology and physiology[r.drug] != fixed:
                 raise ValueError(f"phase '{p.name}': {r.drug} must have the same pk, marrow_effect and efficacy "
                                  "in every phase (one drug, one body)")

@@ -53,6 +53,8 @@ def _bad(tmp_path: Path, source: str, old: str, new: str) -> Path:
     ("kim2011.toml", 'to = "maintenance"', 'to = "maintenence"', ["unknown phase 'maintenence'", "maintenance"]),
     ("baricitinib-nct05792462.toml", 'amt_mg = 2 ', 'amt_mg = -2 ', ["amt_mg", "greater than 0"]),
     ("correale2005.toml", 'relapses = 2, window_days = 365', 'relapses = 2', ["relapses and window_days"]),
+    ("baricitinib-nct05792462.toml", 'tolerance_days = 28', 'tolerance_days = 5', ["lymphocyte_rise",
+                                                                                     "tolerance_days must be longer"]),
 ])
 def test_cli_bad_regimen_input_is_one_line_exit_2_no_folder(tmp_path, source, old, new, words):
     """Unknown drug, unknown key, transition to an unknown phase, negative dose, half a trigger: one line, exit 2."""

@@ -126,3 +126,42 @@ def test_rules_sequence_after_doses_counts_daily_doses_of_an_oral_phase():
     for day, details in switched.values():
         assert details == "interferon -> rescue: 30 doses given"
         assert day == pytest.approx(120.0)
+
+
+def test_rules_baricitinib_lymphocytes_rise_then_return_to_baseline():
+    """ref §8 (Kay 2020, RA pool): ALC +0.30 x10^9/L, then back to baseline by week 12-24. In a 4 mg run the mean
+    observed ALC rises from day 0 to day 28 and is back near baseline at day 168 and 252 (labs of patients still on
+    the drug; SE of a difference of means over ~150 patients ~0.05 with the 8% lab CV and between-patient spread)."""
+    t = sim.run(load_scenario(ROOT / "baricitinib-nct05792462.toml", [
+        "run.patients=300", "arms.0.regimen.stop_on_relapse=false", "arms.1.regimen.stop_on_relapse=false"])).tables()
+    labs = [r for r in rows(t["labs.csv"]) if r["arm"] == "baricitinib-4mg" and r["context"] == "baricitinib monitoring"]
+    by_day = {}
+    for r in labs:
+        by_day.setdefault(float(r["day"]), {})[r["patient"]] = float(r["alc_10e9_per_l"])
+    base = by_day[0.0]
+
+    def change(day):
+        both = [p for p in by_day[day] if p in base]
+        return np.mean([by_day[day][p] - base[p] for p in both])
+    assert change(28.0) >= 0.15
+    assert abs(change(168.0)) <= 0.12 and abs(change(252.0)) <= 0.12
+    assert change(28.0) > change(168.0) + 0.1
+
+
+def test_rules_lymphocyte_rise_shape_of_a_typical_patient():
+    """The typical 4 mg patient (ALC 1.8) of baricitinib-nct05792462.toml: peak +0.25 to +0.35 between days 28 and 60,
+    under +0.05 by week 24 (ref §8: +0.30, then baseline by week 12-24)."""
+    from sim.physiology.marrow import Lymphocytes
+    from sim.regimens.baricitinib import LymphocyteRiseModel
+    reg = load_scenario(ROOT / "baricitinib-nct05792462.toml").arms[1].regimen
+    assert reg.amt_mg == 4
+    rise = LymphocyteRiseModel(reg.lymphocyte_rise, 1, 1.0)
+    alc = Lymphocytes(np.array([1.8]), 14.0, 1.0)
+    out = []
+    for _ in range(336):
+        rise.dose(np.array([0]), np.array([4.0]))
+        alc.step(0.0, rise.step())
+        out.append(alc.x[0] - 1.8)
+    out = np.array(out)
+    assert 0.25 <= out.max() <= 0.35 and 28 <= out.argmax() + 1 <= 60
+    assert abs(out[167]) < 0.05

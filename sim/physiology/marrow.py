@@ -98,7 +98,9 @@ class Friberg:
 
 
 class Lymphocytes:
-    """Lymphocyte count per patient: dL/dt = kout*(L0 - L) - kill*C*L, stepped exactly for C constant over the step."""
+    """Lymphocyte count per patient: dL/dt = kout*(L0*(1 + r) - L) - kill*C*L, stepped exactly for C and r constant over the step.
+
+    r is a drug's fractional rise of the level the count returns to (0 without one)."""
 
     def __init__(self, alc0: np.ndarray, recovery_half_life_days: float, dt: float):
         self.alc0 = np.asarray(alc0, float)
@@ -107,10 +109,10 @@ class Lymphocytes:
         self.x = self.alc0.copy()
         self._rest = np.exp(-self.kout * dt)
 
-    def step(self, kill_per_day: np.ndarray | float) -> None:
-        """Advance by dt with kill rate (per day) constant over the step."""
+    def step(self, kill_per_day: np.ndarray | float, rise: np.ndarray | None = None) -> None:
+        """Advance by dt with kill rate (per day) and fractional rise of the level constant over the step."""
         k = self.kout + np.asarray(kill_per_day, float)
-        ss = self.kout * self.alc0 / k
+        ss = self.kout * (self.alc0 if rise is None else self.alc0 * (1.0 + rise)) / k
         self.x = ss + (self.x - ss) * np.exp(-k * self.dt)
 
     def count(self) -> np.ndarray:

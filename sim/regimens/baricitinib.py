@@ -60,6 +60,8 @@ class BaricitinibModel:
         s = _sd(me.anc_slope_cv)
         self.anc_slope = me.anc_slope_l_per_mg * np.exp(s * cohort.cov["eta_baricitinib_anc_slope"] - 0.5 * s * s)
         self.alc_kill = me.alc_kill_l_per_mg_per_day
+        rise = reg.lymphocyte_rise
+        self.alc_rise = None if rise.fraction_per_mg == 0 else LymphocyteRiseModel(rise, n, dt)
         adherence = dist_from_uniform(cohort.cov["u_adherence"], reg.adherence)
         self.daily = DailyDosing(n, int(math.ceil(end_days)), adherence)
 
@@ -67,11 +69,30 @@ class BaricitinibModel:
         """Oral doses now (mg taken) for patients idx."""
         self.pk.dose(idx, 0, self.f * mg)
         self.signal.dose(idx, mg)
+        if self.alc_rise is not None:
+            self.alc_rise.dose(idx, mg)
 
     def step(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         c = self.pk.step()
         e = self.signal.step()
         return self.anc_slope * c, self.alc_kill * c, 1.0 - self.emax * e / (self.ec50 + e)
+
+
+class LymphocyteRiseModel:
+    """The fractional rise of the lymphocyte level, fraction_per_mg * (E_fast - E_slow), over patients (regimen_config.LymphocyteRise)."""
+
+    def __init__(self, rise, n: int, dt: float):
+        self.fraction_per_mg = rise.fraction_per_mg
+        self.fast = EffectSignal(n, rise.onset_days, rise.fade_half_life_days, dt)
+        self.slow = EffectSignal(n, rise.tolerance_days, rise.fade_half_life_days, dt)
+
+    def dose(self, idx: np.ndarray, mg: np.ndarray) -> None:
+        self.fast.dose(idx, mg)
+        self.slow.dose(idx, mg)
+
+    def step(self) -> np.ndarray:
+        """The step-mean fractional rise (dimensionless) of each patient's lymphocyte level."""
+        return self.fraction_per_mg * (self.fast.step() - self.slow.step())
 
 
 def _sd(cv: float) -> float:
