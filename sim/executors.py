@@ -19,17 +19,57 @@ class InlineExecutor(Executor):
         return fut
 
 
+CONNECT_TIMEOUT = 10     # seconds to reach a Dask scheduler before giving up with a one-line error
+
+
+class DaskExecutor(Executor):
+    """A Dask client's executor that also knows the cluster's size (`threads`, and `_max_workers` as a pool has)."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self._executor = client.get_executor()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        return self._executor.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._executor.shutdown(wait=wait)
+
+    @property
+    def threads(self) -> int:
+        """Total worker threads of the cluster now (0 while no worker has joined)."""
+        return sum(self.client.nthreads().values())
+
+    @property
+    def _max_workers(self) -> int:
+        return max(1, self.threads)
+
+
+def connect_dask(scheduler: str, timeout: float = CONNECT_TIMEOUT):
+    """A dask.distributed Client for `scheduler`; a one-line RuntimeError when Dask is missing or it is unreachable."""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise RuntimeError("--scheduler needs Dask: pip install 'nmosim[dask]'") from None
+    try:
+        return Client(scheduler, timeout=timeout)
+    except (OSError, TimeoutError) as exc:
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise RuntimeError(f"--scheduler {scheduler}: could not reach a Dask scheduler at this address within "
+                           f"{timeout:g} s ({detail})") from None
+    except (ValueError, TypeError) as exc:
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise RuntimeError(f"--scheduler {scheduler}: not a usable scheduler address, expected tcp://host:port "
+                           f"({detail})") from None
+
+
 @contextlib.contextmanager
 def open_executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Executor]:
     """An executor for `workers` local processes, or for the Dask scheduler at `scheduler` (tcp://host:port)."""
     if scheduler:
+        client = connect_dask(scheduler)
         try:
-            from dask.distributed import Client
-        except ImportError:
-            raise RuntimeError("--scheduler needs Dask: pip install 'nmosim[dask]'") from None
-        client = Client(scheduler)
-        try:
-            yield client.get_executor()
+            yield DaskExecutor(client)
         finally:
             client.close()
     elif workers > 1:
