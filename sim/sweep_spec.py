@@ -7,6 +7,7 @@ VALUES is one of
     integer >= 1 (1 gives just start); start == stop with count > 1 is an error (identical points); start > stop
     runs downwards; when start and stop are written as integers and every step is whole, the values are ints;
   * bounds `low..high` (low < high) for the lhs and sobol designs.
+In a `[sweep]` table, `vary` maps a path to such VALUES text or to a TOML array of values (`[4, 6]`, a list).
 Paths are dotted like `--set`; digit segments are list indexes and are normalised (`arms.00` is `arms.0`).
 Pure functions: nothing here runs a simulation.
 """
@@ -22,7 +23,8 @@ from typing import Any, Literal
 import numpy as np
 from scipy.stats import qmc
 
-from .scenario import Scenario, ScenarioError, load_scenario
+from .scenario import (Scenario, ScenarioError, apply_override, parse_override, read_toml,
+                       scenario_from_dict)
 
 DESIGNS = ("grid", "lhs", "sobol")
 _ESCAPES = {ord('"'): '\\"', ord("\\"): "\\\\", **{c: f"\\u{c:04x}" for c in [*range(0x20), 0x7F]}}  # TOML basic string
@@ -183,6 +185,47 @@ def spec_from_file(scenario: Scenario, origin: str = "") -> list[Vary]:
     return check_distinct(varies, prefix + "[sweep] vary.{path}")
 
 
+def _vary_arrays_as_text(data: dict, origin: str) -> None:
+    """In the raw TOML of a scenario, turn `[sweep] vary` arrays (and single numbers) into VALUES list text."""
+    table = data.get("sweep")
+    vary = table.get("vary") if isinstance(table, dict) else None
+    if not isinstance(vary, dict):
+        return                                         # missing or not a table: left to the scenario's validation
+    for path, raw in vary.items():
+        if isinstance(raw, str):
+            continue
+        label = f"{origin}: [sweep] vary.{path}"
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            raw = [raw]
+        if not isinstance(raw, list):
+            raise SweepError(f"{label}: expected VALUES text (\"6,9,12\", \"0.2:0.9:8\", \"0.2..0.9\") or an array of "
+                             f"values ([6, 9, 12]), got a {type(raw).__name__}")
+        if not raw:
+            raise SweepError(f"{label}: the array of values is empty")
+        try:
+            vary[path] = ",".join(toml_value(v) for v in raw)
+        except SweepError:
+            raise SweepError(f"{label}: the array holds a value that is not a number, boolean, string, array or "
+                             "table") from None
+
+
+def load_sweep_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """load_scenario for sweeps: the same loading, validation and error messages, with `[sweep] vary` arrays accepted
+    (they reach Scenario.sweep.vary as the equivalent list text)."""
+    data = read_toml(path)
+    _vary_arrays_as_text(data, str(path))
+    scenario = scenario_from_dict(data, str(path))
+    if not overrides:
+        return scenario
+    try:
+        for text in overrides:
+            parts, value = parse_override(text)
+            apply_override(data, parts, value, text)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
+    return scenario_from_dict(data, f"{path} (with --set {' '.join(overrides)})")
+
+
 # ---------------------------------------------------------------- designs
 def design_points(varies: list[Vary], design: str, samples: int | None, seed: int,
                   integers: set[str] | frozenset[str] = frozenset()) -> list[dict[str, object]]:
@@ -276,18 +319,53 @@ def point_overrides(point: dict[str, object]) -> list[str]:
 
 def validate_points(scenario_path: str | Path, base_overrides: list[str] | tuple[str, ...],
                     points: list[dict[str, object]]) -> list[Scenario]:
-    """Load every point as a scenario; the first that fails raises a one-line SweepError naming the point and field."""
+    """Load every point as a scenario; the first that fails raises a one-line SweepError naming the point and field.
+
+    The scenario's validation converts leniently (true becomes 1, "5" becomes 5); a boolean or a string given for a
+    numeric field is refused here, since it is not a number.
+    """
     if not points:
         raise SweepError(f"{scenario_path}: the sweep design has no points")
-    load_scenario(scenario_path, base_overrides)   # errors of the base scenario are reported as they are
+    base = load_sweep_scenario(scenario_path, base_overrides).model_dump()   # base errors are reported as they are
     scenarios = []
     for i, point in enumerate(points):
         overrides = [*base_overrides, *point_overrides(point)]
+        where = f"{scenario_path}: sweep point {i} ({' '.join(point_overrides(point))})"
+        _check_numbers(point, base, where, (bool,))    # true/false for a number in the base: before validation
         try:
-            scenarios.append(load_scenario(scenario_path, overrides))
+            scn = load_sweep_scenario(scenario_path, overrides)
         except ScenarioError as exc:
             detail = str(exc)
             for prefix in (f"{scenario_path} (with --set {' '.join(overrides)}): ", f"{scenario_path}: "):
                 detail = detail.removeprefix(prefix)
-            raise SweepError(f"{scenario_path}: sweep point {i} ({' '.join(point_overrides(point))}): {detail}") from None
+            raise SweepError(f"{where}: {detail}") from None
+        _check_numbers(point, scn.model_dump(), where)  # then anything validation turned into a number
+        scenarios.append(scn)
     return scenarios
+
+
+def _check_numbers(point: dict[str, object], data: dict, where: str, kinds: tuple = (bool, str)) -> None:
+    for path, value in point.items():
+        bad = _not_a_number(value, _at(data, path), kinds)
+        if bad is not None:
+            raise SweepError(f"{where}: {path}: {toml_value(bad)} is not a number (the field is numeric; "
+                             "give numbers, not true/false or quoted text)")
+
+
+def _not_a_number(given: Any, resolved: Any, kinds: tuple = (bool, str)) -> Any:
+    """The value of type `kinds` (booleans, strings) in `given` where `resolved` holds a number (None if none)."""
+    given = given.item() if isinstance(given, np.generic) else given
+    if isinstance(given, kinds):
+        number = isinstance(resolved, (int, float)) and not isinstance(resolved, bool)
+        return given if number else None
+    if isinstance(given, (list, tuple)) and isinstance(resolved, (list, tuple)) and resolved:
+        for k, g in enumerate(given):                  # items past the end are compared with the last one
+            bad = _not_a_number(g, resolved[min(k, len(resolved) - 1)], kinds)
+            if bad is not None:
+                return bad
+    if isinstance(given, dict) and isinstance(resolved, dict):
+        for k, g in given.items():
+            bad = _not_a_number(g, resolved.get(k), kinds)
+            if bad is not None:
+                return bad
+    return None

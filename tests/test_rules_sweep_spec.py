@@ -262,3 +262,50 @@ def test_bad_vary_text_in_a_sweep_table_names_the_table_entry(tmp_path):
                    "swept.toml: [sweep] vary.disease.untreated_arr", "low < high")
     scn = load_scenario(scenario_file(tmp_path, SWEEP_TABLE.replace(f'"{DOSE}"', '"arms..x"')))
     one_line_error(lambda: spec_from_file(scn), "[sweep] vary.arms..x", "empty segment")
+
+
+# ---------------------------------------------------------------- [sweep] vary arrays, booleans for numbers
+def test_a_sweep_table_takes_toml_arrays_of_values(tmp_path):
+    from sim.sweep_spec import load_sweep_scenario
+
+    table = ('\n[sweep]\nvary = { "run.patients" = [4, 6], "disease.untreated_arr" = [0.5, 1e-1, 0.30000000000000004],'
+             ' "run.name" = ["a", "b,c"], "run.follow_up_days" = 120 }\n')
+    scn = load_sweep_scenario(scenario_file(tmp_path, table))
+    varies = {v.path: v.values for v in spec_from_file(scn)}
+    assert varies == {"run.patients": (4, 6), "disease.untreated_arr": (0.5, 0.1, 0.30000000000000004),
+                      "run.name": ("a", "b,c"), "run.follow_up_days": (120,)}
+    assert all(type(x) is int for x in varies["run.patients"])
+    text = scenario_file(tmp_path, SWEEP_TABLE)
+    assert load_sweep_scenario(text, ["run.patients=9"]) == load_scenario(text, ["run.patients=9"])
+
+
+@pytest.mark.parametrize("vary, needles", [
+    ('"run.patients" = []', ["[sweep] vary.run.patients", "empty"]),
+    ('"run.patients" = true', ["[sweep] vary.run.patients", "expected VALUES text", "bool"]),
+    ('"run.patients" = [4, 4]', ["[sweep] vary.run.patients", "given twice"]),
+])
+def test_a_bad_sweep_array_is_a_one_line_error_naming_the_entry(tmp_path, vary, needles):
+    from sim.sweep_spec import load_sweep_scenario
+
+    path = scenario_file(tmp_path, f"\n[sweep]\nvary = {{ {vary} }}\n")
+    one_line_error(lambda: spec_from_file(load_sweep_scenario(path), str(path)), str(path), *needles)
+
+
+@pytest.mark.parametrize("vary, shown", [
+    ("run.follow_up_days=true,false", "true"),
+    ("disease.untreated_arr=1.5,false", "false"),
+    ('run.patients="5"', '"5"'),
+    ("arms.0.regimen.toxicity.grade_probabilities=[0.1, true, 0, 0]", "true"),
+])
+def test_booleans_and_text_are_not_numbers_for_a_numeric_field(vary, shown):
+    points = design_points([parse_vary(vary)], "grid", None, seed=1)
+    path = vary.split("=")[0]
+    bad = next(i for i, p in enumerate(points) if shown in point_overrides(p)[0])
+    one_line_error(lambda: validate_points(MITONMO, [], points), f"sweep point {bad}",
+                   f"{path}: {shown} is not a number")
+
+
+def test_booleans_still_reach_a_boolean_field():
+    points = design_points([parse_vary("arms.0.regimen.lvef.check_before_each_course=true,false")], "grid", None, 1)
+    scenarios = validate_points(MITONMO, [], points)
+    assert [s.arms[0].regimen.lvef.check_before_each_course for s in scenarios] == [True, False]
