@@ -1,31 +1,41 @@
 """Parameter sweeps: points x replicates x patient chunks as tasks on one executor, resumable point by point.
 
-The sweep folder holds `sweep.json` (the specification), `points.journal.csv` (the rows of each finished point,
-appended as it finishes), and at the end `sweep.csv` (one row per point and arm, sorted) and `sweep.png`/`.svg`.
-Rerunning the same command skips the points already in the journal; a point whose rows are incomplete (a kill in the
-middle of a write) is run again. Each (point, replicate) uses its own scenario with `run.replicate` = replicate, so
-the rows are the ones `nmosim run` gives with the same `--set` values, whatever the executor.
+The sweep folder holds `sweep.json` (the specification and its identity), `points.journal.csv` (the rows of each
+finished point, appended as it finishes), and at the end `sweep.csv` (one row per point and arm, sorted) and
+`sweep.png`/`.svg`. Rerunning the same command skips the points already in the journal; a point whose rows are
+incomplete (a kill in the middle of a write) is run again. The identity is a hash of every point's fully resolved
+scenario plus the design, points and replicates: a folder holding another sweep (an edited scenario file, other
+values) is refused without --force, and so is a folder that holds files but no sweep.json. Each (point, replicate)
+uses its own scenario with `run.replicate` = replicate, so the rows are the ones `nmosim run` gives with the same
+`--set` values, whatever the executor.
 """
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
+import shutil
+import sys
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
+from .executors import DaskExecutor
 from .outputs import csv_rows
 from .replicates import READOUTS, _get, rejection
 from .runner import ArmCollector, summarize
-from .scenario import Scenario, load_scenario
+from .scenario import Scenario
 from .screening import Screening, screen_keys
-from .sweep_spec import (SweepError, Vary, design_points, integer_paths, parse_varies, point_overrides,
-                         spec_from_file, validate_points)
+from .sweep_spec import (SweepError, Vary, design_points, integer_paths, load_sweep_scenario, parse_varies,
+                         point_overrides, spec_from_file, toml_value, validate_points)
 from .tasks import PATIENT_COLUMNS, chunk_tasks, run_chunk
 
 JOURNAL = "points.journal.csv"
+SPEC = "sweep.json"
+FORMAT = 2                                     # of sweep.json; folders of another format are other sweeps
+OUTPUTS = (JOURNAL, "sweep.csv", "sweep.png", "sweep.svg")    # removed (with points/) when a sweep restarts
 COMPARISONS = ("rate_ratio_nb", "p_value_nb", "p_value_logrank")
 
 
@@ -42,13 +52,21 @@ class SweepPlan:
     points: tuple[dict, ...]
     scenarios: tuple[Scenario, ...]
 
+    def identity(self) -> dict:
+        """What identifies the sweep (compared on resume): a hash of every point's fully resolved scenario (without
+        its [sweep] table, whose workers do not change results), the design, the points and the replicates."""
+        resolved = [s.model_dump(mode="json", exclude={"sweep"}) for s in self.scenarios]
+        canonical = json.dumps(resolved, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        return {"format": FORMAT, "scenarios_sha256": hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+                "design": self.design, "samples": self.samples, "replicates": self.replicates,
+                "points": [point_overrides(p) for p in self.points]}
+
     def spec(self) -> dict:
-        """What identifies the sweep (compared on resume)."""
-        return {"scenario_file": self.scenario_path, "overrides": list(self.base_overrides),
+        """sweep.json: the identity, and for people how the sweep was asked for (not compared)."""
+        return {"identity": self.identity(), "scenario_file": self.scenario_path,
+                "overrides": list(self.base_overrides),
                 "vary": [{"path": v.path, "kind": v.kind, "values": None if v.values is None else list(v.values),
-                          "low": v.low, "high": v.high} for v in self.varies],
-                "design": self.design, "samples": self.samples,
-                "replicates": self.replicates, "points": [point_overrides(p) for p in self.points]}
+                          "low": v.low, "high": v.high} for v in self.varies]}
 
     @property
     def paths(self) -> list[str]:
@@ -58,7 +76,7 @@ class SweepPlan:
 def plan_sweep(scenario_path: str, base_overrides: list[str], vary: list[str], design: str | None = None,
                samples: int | None = None, replicates: int | None = None) -> SweepPlan:
     """Parse and validate a sweep (CLI options first, then the scenario's [sweep] table) before any work starts."""
-    base = load_scenario(scenario_path, base_overrides)
+    base = load_sweep_scenario(scenario_path, base_overrides)
     table = base.sweep
     varies = parse_varies(vary) if vary else (spec_from_file(base, str(scenario_path)) if table else [])
     if not varies:
@@ -87,8 +105,14 @@ def point_rows(plan: SweepPlan, p: int, summaries: list[dict]) -> str:
         power = [None, None]
         if arm.name != ref:
             power = [rejection([v[k] for v in per_rep], alpha)["share"] for k in ("p_value_nb", "p_value_logrank")]
-        lines.append([p, *plan.points[p].values(), arm.name, len(summaries), *means.values(), *power])
+        lines.append([p, *map(input_cell, plan.points[p].values()), arm.name, len(summaries), *means.values(), *power])
     return csv_rows(lines)
+
+
+def input_cell(value) -> str:
+    """A varied input as written in sweep.csv: exactly the point's value (floats by repr, as in its --set text), so
+    the row identifies the point; strings as they are."""
+    return value if isinstance(value, str) else toml_value(value)
 
 
 def _arm_values(summary: dict, arm: str, ref: str) -> dict:
@@ -110,19 +134,54 @@ def _mean(values: list) -> float | None:
 
 # ---------------------------------------------------------------- the folder: spec, journal, resume
 def open_folder(plan: SweepPlan, folder: Path, force: bool) -> set[int]:
-    """Create or reopen the sweep folder; the points already finished (a different spec is refused without force)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    spec_file, journal = folder / "sweep.json", folder / JOURNAL
-    spec = plan.spec()
-    if spec_file.exists() and not force:
-        if json.loads(spec_file.read_text(encoding="utf-8")) != spec:
-            raise SweepError(f"{folder}: holds a sweep with a different specification; use --force to restart it "
-                             "or --out for another folder")
+    """Create or reopen the sweep folder; the points already finished.
+
+    Refused without force (a one-line SweepError, nothing changed): a path that is not a folder, a folder holding
+    another sweep (sweep.json with another identity, or unreadable), a folder that holds files but no sweep.json.
+    A new sweep (or --force) removes the sweep's own old outputs (journal, sweep.csv, figures, points/) first.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise SweepError(f"--out {folder}: exists and is not a folder (give a new or empty folder, or a sweep folder)")
+    spec_file = folder / SPEC
+    if folder.is_dir() and not force:
+        if spec_file.exists():
+            if _stored_identity(spec_file) != plan.identity():
+                raise SweepError(f"--out {folder}: holds a different sweep (the resolved scenario, design, points or "
+                                 "replicates differ); use --force to restart it there or --out for another folder")
+            return _finished_points(plan, folder / JOURNAL)
+        if _holds_files(folder):
+            raise SweepError(f"--out {folder}: the folder holds files but no sweep ({SPEC}); use --force to write the "
+                             "sweep there or --out for a new or empty folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SweepError(f"--out {folder}: cannot create the folder ({exc.strerror or exc})") from None
+    spec_file.unlink(missing_ok=True)                  # first: old outputs never pair with the new specification
+    for name in OUTPUTS:
+        _remove(folder / name)
+    _remove(folder / "points")
+    _atomic_write(spec_file, json.dumps(plan.spec(), indent=2) + "\n")
+    return set()
+
+
+def _stored_identity(spec_file: Path):
+    try:
+        stored = json.loads(spec_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return stored.get("identity") if isinstance(stored, dict) else None
+
+
+def _holds_files(folder: Path) -> bool:
+    """Anything in the folder but temporary files this module leaves when killed (.<name>.tmp-<pid>)."""
+    return any(not (entry.name.startswith(".") and ".tmp-" in entry.name) for entry in folder.iterdir())
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
     else:
-        for old in (journal, folder / "sweep.csv"):
-            old.unlink(missing_ok=True)
-        _atomic_write(spec_file, json.dumps(spec, indent=2) + "\n")
-    return _finished_points(plan, journal)
+        path.unlink(missing_ok=True)
 
 
 def _finished_points(plan: SweepPlan, journal: Path) -> set[int]:
@@ -176,9 +235,15 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: Executor, force: bool = F
               max_in_flight: int = 8, keep_patients: bool = False) -> Path:
     """Run the unfinished points; append each to the journal when all its replicates are done; write sweep.csv.
 
-    With keep_patients, each (point, replicate) also writes points/point<p>-replicate<r>/patients.csv.
+    With keep_patients, each (point, replicate) also writes points/point<p>-replicate<r>/patients.csv (finished points
+    run without it are not rerun: a one-line warning on stderr says so). A new (point, replicate) starts only while
+    fewer than `max_in_flight` tasks are pending (on a Dask cluster at least two per thread of the cluster, plus two);
+    the table does not depend on it.
     """
     done = open_folder(plan, folder, force)
+    if keep_patients and done:
+        _warn_missing_patients(plan, folder, done)
+    max_in_flight = in_flight_window(executor, max_in_flight)
     todo = [p for p in range(len(plan.points)) if p not in done]
     if on_point is not None:
         on_point(len(done), len(plan.points), None)
@@ -221,6 +286,26 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: Executor, force: bool = F
                             on_point(len(done), len(plan.points), p)
         start_next()
     return finish(plan, folder)
+
+
+def in_flight_window(executor: Executor, requested: int) -> int:
+    """The pending tasks below which a new (point, replicate) starts: `requested`, or on a Dask cluster at least two
+    per thread of the whole cluster (plus two), since the local --workers says nothing about its size."""
+    if isinstance(executor, DaskExecutor):
+        return max(requested, 2 * executor.threads + 2)
+    return requested
+
+
+def _warn_missing_patients(plan: SweepPlan, folder: Path, done: set[int]) -> None:
+    """One line on stderr when finished points have no patients.csv (they were run without --keep-patients)."""
+    missing = {p for p in done for r in range(plan.replicates)
+               if not (folder / "points" / f"point{p}-replicate{r}" / "patients.csv").is_file()}
+    if not missing:
+        return
+    rest = ("no point is left to run" if len(done) == len(plan.points)
+            else "only the points still to run get one")
+    print(f"warning: --keep-patients: {len(missing)} of {len(plan.points)} points were finished without it and have no "
+          f"patients.csv ({rest}); use --force to rerun the sweep with patients", file=sys.stderr)
 
 
 def _write_patients(where: Path, parts: list) -> None:

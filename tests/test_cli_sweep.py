@@ -18,6 +18,7 @@ FAST = ["--set", "run.patients=5", "--set", "run.follow_up_days=150"]
     ("arms.0.regimen.amt_mg_per_m2=9..3", ["--design", "lhs", "--samples", "4"], "9..3"),
     ("arms.0.regimen.amt_mg_per_m2=-6,6", [], "amt_mg_per_m2"),
     ("arms.0.regimen.amt_mg_per_m2=3..9", [], "grid"),
+    ("run.follow_up_days=true,false", [], "run.follow_up_days: true is not a number"),
 ])
 def test_cli_bad_sweep_specification_is_one_line_exit_2_and_nothing_written(tmp_path, vary, extra, words):
     out = tmp_path / "sweep"
@@ -44,9 +45,10 @@ def test_cli_sweep_writes_table_and_figure_and_guards_the_folder(tmp_path):
     assert [row["arms.0.regimen.amt_mg_per_m2"] for row in csv.DictReader((out / "sweep.csv").open())] == ["6", "9"]
 
 
-def test_cli_sweep_table_in_the_scenario_file(tmp_path):
+@pytest.mark.parametrize("values", ['"4,6"', "[4, 6]"])
+def test_cli_sweep_table_in_the_scenario_file(tmp_path, values):
     scenario = tmp_path / "swept.toml"
-    scenario.write_text(MITONMO.read_text(encoding="utf-8") + '\n[sweep]\nvary = { "run.patients" = "4,6" }\n'
+    scenario.write_text(MITONMO.read_text(encoding="utf-8") + f'\n[sweep]\nvary = {{ "run.patients" = {values} }}\n'
                         'replicates = 2\n', encoding="utf-8")
     out = tmp_path / "sweep"
     r = cli("sweep", scenario, "--out", out, "--set", "run.follow_up_days=120")

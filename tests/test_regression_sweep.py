@@ -4,7 +4,7 @@ import pytest
 
 from sim.bundled import bundled
 from sim.executors import InlineExecutor, open_executor
-from sim.sweep import JOURNAL, plan_sweep, run_sweep
+from sim.sweep import JOURNAL, in_flight_window, plan_sweep, run_sweep
 
 MITONMO = str(bundled()["mitonmo"])
 BASE = ["run.patients=9", "run.follow_up_days=200", "run.chunk_size=4"]
@@ -29,17 +29,21 @@ def test_regression_sweep_plan_is_the_grid(plan, reference):
     assert [line.split(",")[0] for line in lines[1:]] == [str(p) for p in range(6)]
 
 
-def test_regression_sweep_two_workers_equal_one(plan, reference, tmp_path):
+@pytest.mark.parametrize("window", [1, 8])
+def test_regression_sweep_two_workers_equal_one(plan, reference, tmp_path, window):
     with open_executor(2) as ex:
-        table = run_sweep(plan, tmp_path, ex)
+        table = run_sweep(plan, tmp_path, ex, max_in_flight=window)
     assert table.read_text(encoding="utf-8") == reference
 
 
 def test_regression_sweep_on_dask_local_cluster_equals_one_worker(plan, reference, tmp_path):
+    """Worker processes (the package is installed, so they import sim): the tasks are pickled as on a real cluster."""
     distributed = pytest.importorskip("dask.distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         with open_executor(scheduler=cluster.scheduler_address) as ex:
-            table = run_sweep(plan, tmp_path, ex)
+            assert ex.threads == 2
+            assert in_flight_window(ex, 4) == 2 * 2 + 2 and in_flight_window(ex, 10) == 10   # the cluster's size
+            table = run_sweep(plan, tmp_path, ex, max_in_flight=1)
     assert table.read_text(encoding="utf-8") == reference
 
 
