@@ -1,7 +1,9 @@
 """One patient's course told and drawn: a dated narrative of every recorded event and a timeline figure.
 
 The patient is simulated alone (its chunk of one): every draw comes from its own streams, so the course is the one
-the same patient has in a full run of the scenario (tests/test_cli_explain.py checks against events.csv).
+the same patient has in a full run of the scenario (tests/test_cli_explain.py checks against events.csv). The
+narrative has one line per event row, in order; only the pre-infusion draws (the ones that set a dose) carry their
+WBC band, and relapses say mild or severe when the scenario's step ranges tell them apart.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import numpy as np
 from .disease import report_edss
 from .engine import ChunkSim
 from .regimen_config import Mitoxantrone, leaf_regimens
-from .scenario import Scenario, ScenarioError
+from .scenario import Dist, Scenario, ScenarioError
 from .screening import cohort_of, screen_keys
 
 COVARIATES = (("age_years", "age", "{:.0f} y"), ("sex_female", "female", "{:.0f} (1 = yes)"),
@@ -41,6 +43,17 @@ class Course:
     anc: np.ndarray
     edss: np.ndarray                                # reported EDSS on `days`
     bands: list = field(default_factory=list)       # mitoxantrone WBC bands of the arm
+    acute_steps: list[float] = field(default_factory=list)   # exact acute EDSS step of each on-study attack
+
+
+@dataclass(frozen=True)
+class Dosing:
+    """One course of a drug: consecutive daily infusions (or a single one), their total and unit."""
+
+    day: float
+    last_day: float
+    total: float
+    unit: str
 
 
 def simulate_patient(scn: Scenario, patient: int, arm: str | None = None) -> Course:
@@ -60,85 +73,124 @@ def simulate_patient(scn: Scenario, patient: int, arm: str | None = None) -> Cou
     edss = np.array([report_edss(x) for x in sim._edss_on(0, (visit + 1e-9).tolist())])
     cov = {k: float(v[0]) for k, v in cohort.cov.items() if np.ndim(v) == 1 and np.issubdtype(np.asarray(v).dtype, np.number)}
     bands = next((list(r.wbc_bands) for r in leaf_regimens(the_arm.regimen) if isinstance(r, Mitoxantrone)), [])
+    attacks = getattr(sim, "attacks", [[]])[0]
     return Course(scn, the_arm.name, patient, int(cohort.key[0]), cov,
                   [(d, k, s) for _, d, _, k, s in res.events], [(d, w, a) for _, d, _, w, a, *_ in res.labs],
                   days, np.array([w[0] for _, w, _ in sim.trace]), np.array([a[0] for _, _, a in sim.trace]), edss,
-                  bands)
+                  bands, [float(a[1]) for a in attacks])
+
+
+def band_of(wbc: float, bands):
+    """The mitoxantrone WBC band a value falls in (None without bands)."""
+    return next((b for b in bands if b.low_10e9_per_l <= wbc and (b.high_10e9_per_l is None or wbc < b.high_10e9_per_l)),
+                None)
 
 
 def band_label(wbc: float, bands) -> str:
     """The mitoxantrone WBC band a value falls in, as text ('' without bands)."""
-    for b in bands:
-        if b.low_10e9_per_l <= wbc and (b.high_10e9_per_l is None or wbc < b.high_10e9_per_l):
-            hi = "inf" if b.high_10e9_per_l is None else f"{b.high_10e9_per_l:g}"
-            rule = "no infusion" if b.dose_mg_per_m2 <= 0 else f"dose up to {b.dose_mg_per_m2:g} mg/m2"
-            return f"band [{b.low_10e9_per_l:g}, {hi}): {rule}"
-    return ""
+    b = band_of(wbc, bands)
+    if b is None:
+        return ""
+    hi = "inf" if b.high_10e9_per_l is None else f"{b.high_10e9_per_l:g}"
+    rule = "no infusion" if b.dose_mg_per_m2 <= 0 else f"dose up to {b.dose_mg_per_m2:g} mg/m2"
+    return f"band [{b.low_10e9_per_l:g}, {hi}): {rule}"
+
+
+def pre_infusion_wbc(kind: str, details: str) -> float | None:
+    """The WBC of a pre-infusion blood draw (the draw a dose rule reads), None for any other event."""
+    if kind != "blood_draw" or "(pre-infusion" not in details:
+        return None
+    m = re.match(r"WBC ([0-9.]+)", details)
+    return float(m.group(1)) if m else None
+
+
+def courses(events: list[tuple[float, str, str]]) -> list[Dosing]:
+    """Infusions grouped into courses: same unit, each within 1.5 days of the previous one."""
+    out: list[Dosing] = []
+    for day, kind, details in events:
+        if kind != "infusion":
+            continue
+        m = re.search(r"([0-9.]+) (mg/m2|mg/kg|mg)\b", details)
+        amount, unit = (float(m.group(1)), m.group(2)) if m else (1.0, "dose")
+        if out and out[-1].unit == unit and day - out[-1].last_day <= 1.5:
+            last = out.pop()
+            out.append(Dosing(last.day, day, last.total + amount, unit))
+        else:
+            out.append(Dosing(day, day, amount, unit))
+    return out
+
+
+def _support(d: Dist) -> tuple[float, float] | None:
+    if d.kind == "fixed":
+        return d.value, d.value
+    return (d.low, d.high) if d.low is not None and d.high is not None else None
+
+
+def severity(acute: float, scn: Scenario) -> str | None:
+    """'mild' or 'severe' when the scenario's mild and severe EDSS step ranges do not overlap, else None."""
+    mild, severe = _support(scn.disease.edss.mild_step), _support(scn.disease.edss.severe_step)
+    if mild is None or severe is None or not mild[1] <= severe[0]:
+        return None
+    return "mild" if acute < severe[0] else "severe" if acute > mild[1] else None
+
+
+def _relapse_note(c: Course, k: int, details: str) -> str:
+    m = re.search(r"\+([0-9.]+) acute", details)
+    acute = c.acute_steps[k] if k < len(c.acute_steps) else float(m.group(1)) if m else None
+    sev = None if acute is None else severity(acute, c.scenario)
+    if sev is None:
+        return details
+    step = c.scenario.disease.edss.mild_step if sev == "mild" else c.scenario.disease.edss.severe_step
+    lo, hi = _support(step)
+    return f"{details}; {sev} attack (acute step in the {sev} range {lo:g}-{hi:g})"
 
 
 def narrative(c: Course) -> list[str]:
-    """The course as dated lines: covariates, then every event (blood draws with their band), nadirs, a summary."""
+    """The course as dated lines: covariates, then every event (pre-infusion draws with their band), nadirs, a summary."""
     lines = [f"Patient {c.patient} (candidate {c.candidate}) of arm '{c.arm}' in {c.scenario.run.name} "
              f"(seed {c.scenario.run.seed}), followed {c.scenario.run.follow_up_days:g} days", "", "Covariates:"]
     for key, label, fmt in COVARIATES:
         if key in c.covariates and not np.isnan(c.covariates[key]):
             lines.append(f"  {label}: {fmt.format(c.covariates[key])}")
-    lines += ["", "Course:"]
+    lines += ["", "Course (every recorded event; the band is shown for the pre-infusion draws, which set the dose):"]
+    attack = 0
     for day, kind, details in c.events:
         text = details
-        if kind == "blood_draw" and c.bands:
-            m = re.match(r"WBC ([0-9.]+)", details)
-            if m:
-                text = f"{details}; {band_label(float(m.group(1)), c.bands)}"
+        wbc = pre_infusion_wbc(kind, details)
+        if wbc is not None and c.bands:
+            text = f"{details}; {band_label(wbc, c.bands)}"
+        elif kind == "relapse":
+            text = _relapse_note(c, attack, details)
+            attack += 1
         lines.append(f"  day {day:7.1f} (week {day / 7:5.1f})  {kind:<16} {text}")
-    if c.wbc.size:
-        k = int(np.argmin(c.wbc))
-        lines += ["", f"True WBC nadir: {c.wbc[k]:.2f} x10^9/L on day {c.days[k]:.0f}; "
-                      f"lowest observed: {min((w for _, w, _ in c.labs), default=float('nan')):.2f}"]
+    lines += [""] + nadir_lines(c)
     relapses = sum(1 for _, k, _ in c.events if k == "relapse")
     lines.append(f"Relapses: {relapses}; EDSS {c.edss[0]:.1f} at baseline, {c.edss[-1]:.1f} at the end")
     return lines
 
 
+def nadir_lines(c: Course) -> list[str]:
+    """The lowest true WBC after each mitoxantrone course (until the next course or the end of follow-up), and overall."""
+    if not c.wbc.size:
+        return []
+    out = []
+    given = [g for g in courses(c.events) if g.unit == "mg/m2"] if c.bands else []
+    for n, dose in enumerate(given):
+        end = given[n + 1].day if n + 1 < len(given) else np.inf
+        sel = np.flatnonzero((c.days > dose.day) & (c.days <= end))
+        if sel.size:
+            k = sel[int(np.argmin(c.wbc[sel]))]
+            out.append(f"  course {n + 1} (day {dose.day:.0f}, {dose.total:.3g} {dose.unit}): true WBC nadir "
+                       f"{c.wbc[k]:.2f} x10^9/L on day {c.days[k]:.0f} ({c.days[k] - dose.day:.0f} d after the start"
+                       + ("; follow-up ends first)" if k == c.days.size - 1 else ")"))
+    k = int(np.argmin(c.wbc))
+    head = ["WBC nadir after each course:"] if out else []
+    return head + out + [f"True WBC nadir: {c.wbc[k]:.2f} x10^9/L on day {c.days[k]:.0f}; "
+                         f"lowest observed: {min((w for _, w, _ in c.labs), default=float('nan')):.2f}"]
+
+
 def timeline_figure(c: Course, base: Path) -> list[Path]:
-    """WBC and ANC (true lines, observed points) with the dose bands shaded and dose markers; relapses and EDSS below."""
-    from .figures.common import plt, save
+    """The patient's timeline figure (sim/figures/timeline.py), as base.png and base.svg."""
+    from .figures.timeline import timeline_figure as draw
 
-    fig, (ax, bx) = plt.subplots(2, 1, figsize=(9, 6), sharex=True, gridspec_kw={"height_ratios": [3, 1.3]})
-    top = max(8.0, float(np.nanmax(c.wbc)) * 1.15 if c.wbc.size else 8.0)
-    colours = ["#d73027", "#fc8d59", "#fee08b", "#ffffff"]
-    for n, b in enumerate(sorted(c.bands, key=lambda b: b.low_10e9_per_l)):
-        hi = top if b.high_10e9_per_l is None else b.high_10e9_per_l
-        ax.axhspan(b.low_10e9_per_l, hi, color=colours[min(n, 3)], alpha=0.25, lw=0,
-                   label=f"WBC [{b.low_10e9_per_l:g}, {'inf' if b.high_10e9_per_l is None else f'{hi:g}'}): "
-                         + ("no infusion" if b.dose_mg_per_m2 <= 0 else f"<= {b.dose_mg_per_m2:g} mg/m2"))
-    ax.plot(c.days, c.wbc, color="black", lw=1.2, label="WBC (true)")
-    ax.plot(c.days, c.anc, color="tab:blue", lw=1, label="ANC (true)")
-    if c.labs:
-        d, w, a = zip(*c.labs)
-        ax.scatter(d, w, s=14, color="black", zorder=3, label="WBC (observed)")
-        ax.scatter(d, a, s=10, color="tab:blue", zorder=3, label="ANC (observed)")
-    doses = [(d, _amount(s)) for d, k, s in c.events if k == "infusion"]
-    if doses:
-        dd, amt = zip(*doses)
-        size = 15 + 60 * np.asarray(amt) / max(max(amt), 1e-9)
-        ax.scatter(dd, [top * 0.95] * len(dd), s=size, marker="v", color="tab:purple", zorder=4, label="infusion (size = dose)")
-    ax.set_ylim(0, top)
-    ax.set_ylabel("count (10^9/L)")
-    ax.legend(fontsize=7, loc="lower right", ncol=2)
-    ax.set_title(f"{c.scenario.run.name}: patient {c.patient}, arm {c.arm}")
-    bx.step(np.arange(c.edss.size), c.edss, where="post", color="tab:green", label="EDSS (reported)")
-    for d, k, _ in c.events:
-        if k == "relapse":
-            bx.axvline(d, color="tab:red", lw=1)
-    bx.plot([], [], color="tab:red", lw=1, label="relapse")
-    bx.set_ylabel("EDSS")
-    bx.set_xlabel("day since the first dose")
-    bx.set_ylim(0, 10)
-    bx.legend(fontsize=7, loc="upper left")
-    return save(fig, base)
-
-
-def _amount(details: str) -> float:
-    m = re.match(r"([0-9.]+)", details)
-    return float(m.group(1)) if m else 1.0
+    return draw(c, base)
