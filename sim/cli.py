@@ -197,11 +197,13 @@ def explain(
 def demo(
     name: str = typer.Argument(None, help="The demonstration to run (omit to list them)."),
     out: Path = typer.Option(Path("outputs"), "--out", help="Folder that receives demo-<name>/."),
-    replicates: int = typer.Option(100, "--replicates", min=1, help="Replicate trials (trial-size)."),
+    replicates: int = typer.Option(100, "--replicates", min=1,
+                                   help="Replicate trials per point (trial-size only; ~0.5 s each, 20 for a quick run)."),
     force: bool = typer.Option(False, "--force", help="Replace an existing demo folder."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress lines on stderr."),
 ) -> None:
     """Curated teaching demonstrations: list them, or run one (figures and a text of what to notice)."""
-    from .demos import DEMOS
+    from .demos import DEMOS, DemoRun
     from .outputs import RunFolder
 
     if name is None:
@@ -212,9 +214,10 @@ def demo(
     if name not in DEMOS:
         _fail(f"demo {name}: no such demo (demos: {', '.join(DEMOS)})")
     target = out / f"demo-{name}"
+    progress = (lambda message: None) if quiet else (lambda message: typer.echo(message, err=True))
     try:
         with RunFolder(target, force) as folder:
-            notes = DEMOS[name][1](folder.tmp, replicates)
+            notes = DEMOS[name][1](DemoRun(folder.tmp, target, replicates, progress))
             folder.append("notes.txt", notes + "\n")
             folder.commit()
     except (ScenarioError, CohortError, OutputExists) as exc:
