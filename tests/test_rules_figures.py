@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import matplotlib.image as mpimg
+import numpy as np
 import pytest
 
 import sim
@@ -105,3 +106,28 @@ def test_rules_figures_labs_are_streamed_with_at_most_the_limit_per_arm(tmp_path
 def test_rules_figures_refuse_a_folder_that_is_not_a_run(tmp_path):
     with pytest.raises(ValueError, match="summary.json"):
         run_figures(tmp_path)
+
+
+def test_rules_figures_band_colours_are_the_same_in_wbc_timeline_and_dose_rules(tmp_path):
+    """A band has one colour in a run's wbc.png, the explain timeline and the dose-rules demo (each 12/9/6/0 band)."""
+    from sim.explain import simulate_patient, timeline_figure
+    from sim.figures.common import NO_INFUSION_COLOUR, band_colour
+    from sim.figures.dose_rules import Draw, dose_rules_figure
+
+    doses = (12, 9, 6, 0)
+    colours = [band_colour(d, doses) for d in doses]
+    assert len(set(colours)) == 4 and colours[-1] == NO_INFUSION_COLOUR
+    run = make_run(tmp_path, "mitonmo")
+    run_figures(run)
+    scn = sim.load_scenario(bundled()["mitonmo"], SMALL)
+    timeline_figure(simulate_patient(scn, 0), tmp_path / "timeline")
+    bands = [(b.low_10e9_per_l, b.high_10e9_per_l, b.dose_mg_per_m2) for b in scn.arms[0].regimen.wbc_bands]
+    days = np.arange(1.0, 100.0)
+    dose_rules_figure(days, {0: 5 + np.sin(days / 10)}, {0}, [Draw(0, 0.0, 3.5, 9.0, True, False),
+                                                              Draw(1, 0.0, 6.0, 12.0, False, False)],
+                      bands, "t", tmp_path / "dose_rules")
+    for svg in (run / "figures" / "wbc.svg", tmp_path / "timeline.svg", tmp_path / "dose_rules.svg"):
+        text = svg.read_text(encoding="utf-8")
+        for c in colours:
+            assert f"fill: {c}" in text, (svg.name, c)
+        assert_png(svg.with_suffix(".png"))

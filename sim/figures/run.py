@@ -120,9 +120,9 @@ def read_labs(path: Path, limit: int = MAX_WBC_PATIENTS) -> dict[str, dict[str, 
 
 
 def _legend(ax, **kw) -> None:
-    """A legend when the axes hold more than one labelled series."""
+    """A legend to the right of the plot (outside the data) when the axes hold more than one labelled series."""
     if len(ax.get_legend_handles_labels()[0]) > 1:
-        ax.legend(**kw)
+        legend_outside(ax, **kw)
 
 
 def km_figure(surv: dict, end_day: dict, arms: list[str], title: str, level: str, base: Path) -> list[Path]:
@@ -138,7 +138,7 @@ def km_figure(surv: dict, end_day: dict, arms: list[str], title: str, level: str
     ax.set(ylim=(0, 1.02), xlim=(0, None), xlabel="time since start (weeks)", ylabel="relapse-free probability",
            title=f"{title}: time to first relapse (Kaplan-Meier, {level} CI)")
     ax.grid(alpha=0.3)
-    _legend(ax, loc="lower left")
+    _legend(ax)
     return save(fig, base)
 
 
@@ -163,7 +163,7 @@ def arr_figure(summary: dict, title: str, level: str, base: Path) -> list[Path]:
     ax.set(xlim=(0, None), xlabel=f"pooled ARR (relapses / patient-year), {level} CI", ylabel="arm",
            title=f"{title}: pooled annualised relapse rate")
     ax.grid(axis="x", alpha=0.3)
-    _legend(ax, loc="best", fontsize=8)
+    _legend(ax)
     return save(fig, base)
 
 
@@ -185,8 +185,7 @@ def wbc_figure(labs: dict, bands: dict, title: str, base: Path) -> list[Path]:
         ax.axhline(WBC_LINE, color="black", ls="--", lw=1, label=f"WBC {WBC_LINE:g}")
         ax.set(ylim=(0, top), ylabel="WBC (10^9/L)", title=f"{arm}")
         ax.grid(alpha=0.3)
-        if len(ax.get_legend_handles_labels()[0]) > 1:
-            legend_outside(ax)
+        _legend(ax)
     axes[-1][0].set_xlabel("time since start (weeks)")
     fig.suptitle(f"{title}: observed WBC per patient (up to {MAX_WBC_PATIENTS} per arm)")
     return save(fig, base)
@@ -205,5 +204,5 @@ def dose_figure(doses: dict[str, list[float]], caps: dict, title: str, base: Pat
     ax.set(xlabel="cumulative mitoxantrone dose (mg/m2)", ylabel="patients",
            title=f"{title}: cumulative mitoxantrone dose per patient")
     ax.grid(alpha=0.3)
-    _legend(ax, fontsize=8)
+    _legend(ax)
     return save(fig, base)
