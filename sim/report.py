@@ -123,8 +123,21 @@ def comparison_html(comp: dict) -> str:
         out += f"<p>Log-rank test, all arms: {esc(text)}.</p>\n"
     rtm = comp.get("regression_to_the_mean")
     if rtm:
-        out += f"<p class=note>Regression to the mean: {esc(rtm.get('note', ''))}.</p>\n"
+        out += regression_html(rtm)
     return out
+
+
+def regression_html(rtm: dict) -> str:
+    """The untreated arm's fall of the median ARR (regression to the mean) and each treated arm's fall beyond it."""
+    text = (f"with no drug (arm '{rtm.get('untreated_arm')}') the median ARR fell by "
+            f"{_percent(rtm.get('untreated_median_arr_reduction_percent'))} from the pre-study year")
+    note = (rtm.get("note") or "").split(": ", 1)[-1]       # the note restates the figure before its ': '
+    why = f" Why: {note}." if note else ""
+    out = f"<h3>Regression to the mean</h3>\n<p>{esc(text[:1].upper() + text[1:])}.{esc(why)}</p>\n"
+    rows = [[a, _percent(t.get("median_arr_reduction_percent")), _num(t.get("beyond_untreated_percentage_points"), ".0f")]
+            for a, t in (rtm.get("treated_arms") or {}).items()]
+    return out + (_table(["treated arm", "reduction of the median ARR", "percentage points beyond the untreated arm"],
+                         rows) if rows else "")
 
 
 def screening_html(scr: dict) -> str:
@@ -163,13 +176,51 @@ def find_sources(obj, path: str = "scenario") -> list[tuple[str, str]]:
     return found
 
 
+def scenario_file_text(manifest: dict) -> tuple[str | None, str]:
+    """The scenario's TOML text (comments kept: most citations are comments) and a note on where it came from.
+
+    The run folder keeps the resolved scenario but not the file, so the file is read from the manifest's
+    scenario_file when it still exists; the note says when it does not,
+    and whether the file still gives the run's resolved scenario."""
+    name = manifest.get("scenario_file") or ""
+    if not name:
+        return None, "The run did not record its scenario file, so its comments (citations) cannot be shown."
+    path = Path(name)
+    if not path.is_file():
+        where = "" if path.is_absolute() else " (a relative path is looked up from the current folder)"
+        return None, f"The scenario file {name} does not exist now{where}, so its comments (citations) cannot be shown."
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"The scenario file {name} could not be read ({exc})."
+    return text, f"{path}, as it is now (read when this report was written){_same_note(path, manifest)}."
+
+
+def _same_note(path: Path, manifest: dict) -> str:
+    from .outputs import json_text
+    from .scenario import load_scenario, resolved_dict
+
+    try:
+        now = json.loads(json_text(resolved_dict(load_scenario(path, manifest.get("overrides") or []))))
+        same = now == manifest.get("scenario")
+    except Exception:                       # noqa: BLE001 - any failure just means it cannot be confirmed
+        return "; it no longer loads, so it may differ from the run's scenario"
+    return ("; with the run's overrides it gives the run's resolved scenario" if same else
+            "; WARNING: it has changed since the run (it no longer gives the run's resolved scenario below)")
+
+
 def scenario_html(manifest: dict) -> str:
-    """The sources cited in the resolved scenario, then the whole resolved scenario as JSON."""
+    """The sources cited in the resolved scenario, the scenario file with its comments, then the resolved scenario."""
     sources = find_sources(manifest.get("scenario", {}))
-    out = (f"<h3>Sources ({len(sources)})</h3>\n" + _table(["where", "source"], [list(s) for s in sources], num_from=2)
-           if sources else "<p>No sources recorded in the scenario.</p>\n")
+    out = (f"<h3>Sources in the scenario's fields ({len(sources)})</h3>\n"
+           + _table(["where", "source"], [list(s) for s in sources], num_from=2)
+           if sources else "<p>No sources recorded in the scenario's fields.</p>\n")
+    toml, note = scenario_file_text(manifest)
+    out += f"<h3>Scenario file, with its comments</h3>\n<p class=note>{esc(note)}</p>\n"
+    if toml is not None:
+        out += f"<pre class=toml>{esc(toml)}</pre>\n"
     text = json.dumps(manifest.get("scenario", {}), indent=2, ensure_ascii=False)
-    return out + f"<h3>Resolved scenario</h3>\n<pre>{esc(text)}</pre>\n"
+    return out + f"<h3>Resolved scenario (defaults filled)</h3>\n<pre>{esc(text)}</pre>\n"
 
 
 def header_html(summary: dict, manifest: dict, run_dir: Path) -> str:

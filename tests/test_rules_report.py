@@ -1,6 +1,7 @@
 """The HTML report of a run folder: complete, self-contained, no external resources, clear errors."""
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -21,7 +22,8 @@ LABELS = ("patients", "patient-years", "relapses", "pooled ARR", "reduction of m
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> tuple[Path, str]:
     run = tmp_path_factory.mktemp("report") / "run"
-    run_to_folder(sim.load_scenario(bundled()["compare-regimens"], ["run.patients=12", "run.follow_up_days=200"]), run)
+    sets = ("run.patients=12", "run.follow_up_days=200")
+    run_to_folder(sim.load_scenario(bundled()["compare-regimens"], list(sets)), run, str(bundled()["compare-regimens"]), sets)
     path = write_report(run)
     return run, path.read_text(encoding="utf-8")
 
@@ -103,3 +105,40 @@ def test_rules_report_refuses_a_folder_without_summary(tmp_path):
     assert "summary.json" in str(err.value) and "\n" not in str(err.value)
     with pytest.raises(ValueError, match="no such folder"):
         write_report(tmp_path / "missing")
+
+
+def test_rules_report_embeds_the_scenario_file_with_its_comments(report):
+    """Most citations are TOML comments, which the resolved scenario loses: the file's text is in the report, escaped."""
+    _, text = report
+    toml = bundled()["compare-regimens"].read_text(encoding="utf-8")
+    comments = [line for line in toml.splitlines() if line.lstrip().startswith("#")]
+    assert len(comments) >= 3
+    block = re.search(r"<pre class=toml>(.*?)</pre>", text, re.S)
+    assert block and html.unescape(block.group(1)).replace(":&#47;&#47;", "://") == toml
+    assert "gives the run&#x27;s resolved scenario" in text
+
+
+def test_rules_report_says_when_the_scenario_file_is_gone_or_changed(tmp_path, report):
+    run, _ = report
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    scenario = tmp_path / "edited.toml"
+    scenario.write_text(bundled()["compare-regimens"].read_text().replace("seed = ", "seed = 1", 1)
+                        + "\n# an added comment\n")
+    for name, expect in ((str(tmp_path / "gone.toml"), "does not exist now"), ("", "did not record its scenario file"),
+                         (str(scenario), "it has changed since the run")):
+        manifest["scenario_file"] = name
+        (copy / "manifest.json").write_text(json.dumps(manifest))
+        text = write_report(copy).read_text(encoding="utf-8")
+        assert expect in text, name
+        assert ("# an added comment" in text) == (name == str(scenario))
+
+
+def test_rules_report_regression_to_the_mean_keeps_its_numbers(report):
+    run, text = report
+    rtm = json.loads((run / "summary.json").read_text())["comparison"]["regression_to_the_mean"]
+    assert f"the median ARR fell by {rtm['untreated_median_arr_reduction_percent']:.0f}% from the pre-study year" in text
+    for arm, t in rtm["treated_arms"].items():
+        assert f"<td>{arm}</td><td class=num>{t['median_arr_reduction_percent']:.0f}%</td>" in text
+    assert "Why: the entry rule selects patients" in text
