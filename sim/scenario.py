@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from .toml_text import vary_arrays_as_text
 from .config import Dist, Frozen, NonNegFloat, PositiveFloat, Probability
 from .regimen_config import (ALL_DRUGS, DRUG_MODELS, Baricitinib, Belimumab, Mitoxantrone, Regimen, Sequence,  # noqa: F401
                              Untreated, leaf_regimens)
@@ -202,7 +203,9 @@ class Readouts(Frozen):
 
 
 class Sweep(Frozen):
-    """A `[sweep]` table: vary maps a dotted path to VALUES text (list `6,9,12`, range `0.2:0.9:8` or bounds `0.2..0.9`), see sim/sweep_spec.py."""
+    """A `[sweep]` table: vary maps a dotted path to VALUES text (list `6,9,12`, range `0.2:0.9:8` or bounds `0.2..0.9`), see sim/sweep_spec.py.
+
+    The loader reads an array of values (`[6, 9, 12]`) as the equivalent list text (sim/toml_text.py)."""
 
     vary: dict[str, str]
     design: Literal["grid", "lhs", "sobol"] = "grid"
@@ -371,8 +374,14 @@ def scenario_from_dict(data: dict, origin: str) -> Scenario:
 
 
 def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
-    """Load and validate a scenario file, then apply `dotted.path=value` overrides and validate again."""
+    """Load and validate a scenario file, then apply `dotted.path=value` overrides and validate again.
+
+    `[sweep] vary` values given as TOML arrays (or single numbers) are read as the equivalent VALUES list text."""
     data = read_toml(path)
+    try:
+        vary_arrays_as_text(data, str(path))
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
     scenario = scenario_from_dict(data, str(path))
     if not overrides:
         return scenario

@@ -28,7 +28,7 @@ from .replicates import READOUTS, _get, rejection
 from .runner import ArmCollector, summarize
 from .scenario import Scenario
 from .screening import Screening, screen_keys
-from .sweep_spec import (SweepError, Vary, design_points, integer_paths, load_sweep_scenario, parse_varies,
+from .sweep_spec import (SweepError, Vary, design_points, integer_paths, load_scenario, parse_varies,
                          point_overrides, spec_from_file, toml_value, validate_points)
 from .tasks import PATIENT_COLUMNS, chunk_tasks, run_chunk
 
@@ -54,8 +54,9 @@ class SweepPlan:
 
     def identity(self) -> dict:
         """What identifies the sweep (compared on resume): a hash of every point's fully resolved scenario (without
-        its [sweep] table, whose workers do not change results), the design, the points and the replicates."""
-        resolved = [s.model_dump(mode="json", exclude={"sweep"}) for s in self.scenarios]
+        its [sweep] table and run.chunk_size: workers and chunks do not change results), the design, the points and
+        the replicates."""
+        resolved = [s.model_dump(mode="json", exclude={"sweep": True, "run": {"chunk_size"}}) for s in self.scenarios]
         canonical = json.dumps(resolved, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         return {"format": FORMAT, "scenarios_sha256": hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
                 "design": self.design, "samples": self.samples, "replicates": self.replicates,
@@ -76,7 +77,7 @@ class SweepPlan:
 def plan_sweep(scenario_path: str, base_overrides: list[str], vary: list[str], design: str | None = None,
                samples: int | None = None, replicates: int | None = None) -> SweepPlan:
     """Parse and validate a sweep (CLI options first, then the scenario's [sweep] table) before any work starts."""
-    base = load_sweep_scenario(scenario_path, base_overrides)
+    base = load_scenario(scenario_path, base_overrides)
     table = base.sweep
     varies = parse_varies(vary) if vary else (spec_from_file(base, str(scenario_path)) if table else [])
     if not varies:

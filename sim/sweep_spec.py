@@ -23,11 +23,10 @@ from typing import Any, Literal
 import numpy as np
 from scipy.stats import qmc
 
-from .scenario import (Scenario, ScenarioError, apply_override, parse_override, read_toml,
-                       scenario_from_dict)
+from .scenario import Scenario, ScenarioError, load_scenario
+from .toml_text import toml_value as _toml_value
 
 DESIGNS = ("grid", "lhs", "sobol")
-_ESCAPES = {ord('"'): '\\"', ord("\\"): "\\\\", **{c: f"\\u{c:04x}" for c in [*range(0x20), 0x7F]}}  # TOML basic string
 
 
 class SweepError(ScenarioError):
@@ -185,47 +184,6 @@ def spec_from_file(scenario: Scenario, origin: str = "") -> list[Vary]:
     return check_distinct(varies, prefix + "[sweep] vary.{path}")
 
 
-def _vary_arrays_as_text(data: dict, origin: str) -> None:
-    """In the raw TOML of a scenario, turn `[sweep] vary` arrays (and single numbers) into VALUES list text."""
-    table = data.get("sweep")
-    vary = table.get("vary") if isinstance(table, dict) else None
-    if not isinstance(vary, dict):
-        return                                         # missing or not a table: left to the scenario's validation
-    for path, raw in vary.items():
-        if isinstance(raw, str):
-            continue
-        label = f"{origin}: [sweep] vary.{path}"
-        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            raw = [raw]
-        if not isinstance(raw, list):
-            raise SweepError(f"{label}: expected VALUES text (\"6,9,12\", \"0.2:0.9:8\", \"0.2..0.9\") or an array of "
-                             f"values ([6, 9, 12]), got a {type(raw).__name__}")
-        if not raw:
-            raise SweepError(f"{label}: the array of values is empty")
-        try:
-            vary[path] = ",".join(toml_value(v) for v in raw)
-        except SweepError:
-            raise SweepError(f"{label}: the array holds a value that is not a number, boolean, string, array or "
-                             "table") from None
-
-
-def load_sweep_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
-    """load_scenario for sweeps: the same loading, validation and error messages, with `[sweep] vary` arrays accepted
-    (they reach Scenario.sweep.vary as the equivalent list text)."""
-    data = read_toml(path)
-    _vary_arrays_as_text(data, str(path))
-    scenario = scenario_from_dict(data, str(path))
-    if not overrides:
-        return scenario
-    try:
-        for text in overrides:
-            parts, value = parse_override(text)
-            apply_override(data, parts, value, text)
-    except ScenarioError as exc:
-        raise ScenarioError(f"{path}: {exc}") from None
-    return scenario_from_dict(data, f"{path} (with --set {' '.join(overrides)})")
-
-
 # ---------------------------------------------------------------- designs
 def design_points(varies: list[Vary], design: str, samples: int | None, seed: int,
                   integers: set[str] | frozenset[str] = frozenset()) -> list[dict[str, object]]:
@@ -295,21 +253,11 @@ def integer_paths(base: Scenario | dict, varies: list[Vary]) -> set[str]:
 
 # ---------------------------------------------------------------- overrides and validation
 def toml_value(value: Any) -> str:
-    """`value` in TOML syntax; floats by repr so they round-trip exactly."""
-    value = value.item() if isinstance(value, np.generic) else value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value)   # TOML reads repr's 0.1, 1e-05, 1e+300, inf, nan back exactly
-    if isinstance(value, str):
-        return '"' + value.translate(_ESCAPES) + '"'
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{toml_value(str(k))} = {toml_value(v)}" for k, v in value.items()) + " }"
-    raise SweepError(f"sweep: cannot write {value!r} as a TOML value")
+    """`value` in TOML syntax (sim/toml_text.py); a value with no TOML form is a SweepError."""
+    try:
+        return _toml_value(value)
+    except ValueError as exc:
+        raise SweepError(str(exc)) from None
 
 
 def point_overrides(point: dict[str, object]) -> list[str]:
@@ -326,14 +274,14 @@ def validate_points(scenario_path: str | Path, base_overrides: list[str] | tuple
     """
     if not points:
         raise SweepError(f"{scenario_path}: the sweep design has no points")
-    base = load_sweep_scenario(scenario_path, base_overrides).model_dump()   # base errors are reported as they are
+    base = load_scenario(scenario_path, base_overrides).model_dump()   # base errors are reported as they are
     scenarios = []
     for i, point in enumerate(points):
         overrides = [*base_overrides, *point_overrides(point)]
         where = f"{scenario_path}: sweep point {i} ({' '.join(point_overrides(point))})"
         _check_numbers(point, base, where, (bool,))    # true/false for a number in the base: before validation
         try:
-            scn = load_sweep_scenario(scenario_path, overrides)
+            scn = load_scenario(scenario_path, overrides)
         except ScenarioError as exc:
             detail = str(exc)
             for prefix in (f"{scenario_path} (with --set {' '.join(overrides)}): ", f"{scenario_path}: "):

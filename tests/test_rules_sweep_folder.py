@@ -40,6 +40,7 @@ def test_the_identity_is_the_resolved_sweep_not_how_it_is_written(tmp_path):
     assert identity(scenario(tmp_path, "seed = 20140101", "seed = 20140102", name="seed.toml")) != same
     assert identity(scenario(tmp_path, "follow_up_days = 730", "follow_up_days = 731", name="fu.toml")) == same, \
         "a value the --set replaces does not matter"
+    assert identity(a, [*BASE, "run.chunk_size=3"]) == same, "chunks do not change results (tables byte-identical)"
     assert identity(a, [*BASE, "disease.untreated_arr=1.1"]) != same
     assert identity(a, replicates=2) != same
     assert identity(a, BASE, ["run.patients=4,7"]) != same
