@@ -23,7 +23,8 @@ import numpy as np
 
 import sim
 from sim.cohort import build_cohort
-from sim.engine import ChunkSim, run_arm
+from sim.chunking import run_arm
+from sim.engine import ChunkSim
 from sim.event_text import rendered
 from sim.runner import Results
 from sim.scenario import Mitoxantrone

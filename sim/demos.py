@@ -161,7 +161,7 @@ def regression_to_mean(run: DemoRun) -> str:
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", ncol=2, frameon=False)
     save(fig, run.out / "regression_to_mean")
     rtm = res.summary["comparison"]["regression_to_the_mean"]
-    lines = [f"kim2011 entry rule (>= 2 relapses in the year before), 200 patients per arm, same patients in both arms:"]
+    lines = ["kim2011 entry rule (>= 2 relapses in the year before), 200 patients per arm, same patients in both arms:"]
     for a in arms:
         ch = res.summary["arms"][a]["arr_change"]
         lines.append(f"  {a}: median ARR {ch['median_pre_study']:.2f} before, {ch['median_on_study']:.2f} during: "

@@ -6,9 +6,7 @@ are timed by interpolating the cumulative-hazard crossing inside a step.
 """
 from __future__ import annotations
 
-import gc
 import math
-import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -424,42 +422,3 @@ class ChunkSim:
 
 def _sd(cv: float) -> float:
     return float(np.sqrt(np.log1p(cv * cv)))
-
-
-def simulate_chunk(scn: Scenario, arm: Arm, cohort: Cohort, first_id: int, render: bool = True) -> ChunkResult:
-    """One chunk of patients (ids first_id, first_id + 1, ...) on one arm; labs and events in (patient, day) order.
-
-    render=False leaves events' details as records (sim/event_text.py), for callers that keep only readouts or
-    format later."""
-    was_enabled = gc.isenabled()
-    gc.disable()      # a chunk's records only grow while it runs: collecting them is wasted work
-    try:
-        chunk = ChunkSim(scn, arm, cohort, first_id)
-        alive = weakref.ref(chunk)
-        part = chunk.run(render)
-        del chunk
-    finally:
-        if was_enabled:
-            gc.enable()
-    if alive() is not None:   # a reference cycle survived ChunkSim._release: let the collector free the chunk
-        gc.collect()
-    part.labs.sort()          # by (patient, day, seq): seq is unique within a chunk, so the tuples' own order
-    return part
-
-
-def run_arm(scn: Scenario, arm: Arm, cohort: Cohort, render: bool = True) -> ChunkResult:
-    """All chunks of one arm, combined in patient order (events' details as text unless render=False)."""
-    out = ChunkResult()
-    size = scn.run.chunk_size
-    for start in range(0, cohort.n, size):
-        part = simulate_chunk(scn, arm, cohort.take(slice(start, start + size)), start, render)
-        gc.freeze()           # finished records are kept to the end: stop the collector re-scanning them
-        out.events += part.events
-        out.labs += part.labs
-        out.tallies += part.tallies
-        for k, v in part.patients.items():
-            out.patients.setdefault(k, []).extend(v)
-    gc.unfreeze()
-    return out
-
-

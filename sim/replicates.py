@@ -11,7 +11,7 @@ import numpy as np
 
 from . import readouts
 from .cohort import build_cohort
-from .engine import run_arm
+from .chunking import run_arm
 from .scenario import Arm, Scenario
 
 #: Per replicate and arm, the readouts kept (name -> path into the arm summary).

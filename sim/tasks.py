@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine import simulate_chunk
+from .chunking import simulate_chunk
 from .outputs import csv_rows
 from .readouts.safety import tally_counts
 from .scenario import Scenario

@@ -273,7 +273,6 @@ def test_a_sweep_table_takes_toml_arrays_of_values(tmp_path):
     assert varies == {"run.patients": (4, 6), "disease.untreated_arr": (0.5, 0.1, 0.30000000000000004),
                       "run.name": ("a", "b,c"), "run.follow_up_days": (120,)}
     assert all(type(x) is int for x in varies["run.patients"])
-    text = scenario_file(tmp_path, SWEEP_TABLE)
 
 
 @pytest.mark.parametrize("vary, needles", [
