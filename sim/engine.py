@@ -143,7 +143,7 @@ class ChunkSim:
         return self._draw_labs(i, self.t, context)
 
     def _draw_labs(self, i: int, day: float, context: str) -> tuple[float, float, float, float]:
-        anc, alc = self.marrow.count_of(i), self.lymph.x[i].item()
+        anc, alc = self.marrow.count_of(i), float(self.lymph.x[i])
         buf = self._lab_noise[i]          # the next 4 multiplicative errors exp(cv*z), z from the labs stream
         if len(buf) < 4:
             z = self._streams["labs"][i].standard_normal(_LAB_BLOCK)
