@@ -131,3 +131,12 @@ def test_rules_figures_band_colours_are_the_same_in_wbc_timeline_and_dose_rules(
         for c in colours:
             assert f"fill: {c}" in text, (svg.name, c)
         assert_png(svg.with_suffix(".png"))
+
+
+def test_rules_long_kaplan_meier_curves_are_drawn_from_their_daily_values():
+    """A curve with more rows than MAX_KM_STEPS is drawn from its value at the start of each day: the last step at or
+    before that day (a 1,000,000-patient cohort has a step per relapse)."""
+    from sim.figures.run import daily_steps
+    rows = [(0.0, 1.0, 1.0, 1.0), (0.5, 0.9, 0.8, 0.95), (0.7, 0.8, 0.7, 0.9), (2.0, 0.7, 0.6, 0.8)]
+    assert daily_steps(rows, 3.5) == [(0.0, 1.0, 1.0, 1.0), (1.0, 0.8, 0.7, 0.9), (2.0, 0.7, 0.6, 0.8),
+                                      (3.0, 0.7, 0.6, 0.8)]

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import csv
 import json
+from array import array
 from collections import defaultdict
 from pathlib import Path
+
+import numpy as np
 
 from .common import legend_outside, plt, save, shade_bands
 
 RUN_FILES = ("summary.json", "manifest.json", "survival.csv", "labs.csv", "patients.csv")
 MAX_WBC_PATIENTS = 40      # patients drawn per arm in the WBC spaghetti
+MAX_KM_STEPS = 2000        # Kaplan-Meier rows drawn per arm; longer curves are drawn from their value on each day
 WBC_LINE = 4.0             # 10^9/L: WHO leukopenia grade 1 threshold, the trial's full-dose band
 KM_COLUMNS = ("day", "relapse_free_probability", "ci95_low", "ci95_high")
 DAYS_PER_WEEK = 7.0
@@ -94,7 +98,7 @@ def read_survival(path: Path) -> dict[str, list[tuple[float, float, float, float
 def read_patients(path: Path, estimand: str) -> dict[str, dict]:
     """Per arm: cumulative mitoxantrone doses (mg/m2) and the last day of observation under the estimand."""
     years = "on_treatment_years" if estimand == "on_treatment" else "follow_up_years"
-    dose: dict[str, list[float]] = defaultdict(list)
+    dose: dict[str, array] = defaultdict(lambda: array("d"))      # 8 bytes a patient
     end: dict[str, float] = defaultdict(float)
     with path.open(encoding="utf-8", newline="") as fh:
         for r in csv.DictReader(fh):
@@ -131,6 +135,7 @@ def km_figure(surv: dict, end_day: dict, arms: list[str], title: str, level: str
     for n, arm in enumerate([a for a in arms if a in surv] + [a for a in surv if a not in arms]):
         rows = sorted(surv[arm])
         end = max(end_day.get(arm, 0.0), rows[-1][0])
+        rows = daily_steps(rows, end) if len(rows) > MAX_KM_STEPS else rows
         rows = rows + [(end, *rows[-1][1:])]               # the last step lasts until observation ends
         wk = [r[0] / DAYS_PER_WEEK for r in rows]
         ax.step(wk, [r[1] for r in rows], where="post", color=f"C{n % 10}", lw=1.6, label=arm)
@@ -140,6 +145,18 @@ def km_figure(surv: dict, end_day: dict, arms: list[str], title: str, level: str
     ax.grid(alpha=0.3)
     _legend(ax)
     return save(fig, base)
+
+
+def daily_steps(rows: list[tuple], end: float) -> list[tuple]:
+    """A step curve (sorted rows of day, values...) as its value at the start of each whole day up to `end` (the
+    curve as drawn at a day's resolution; a cohort of 1,000,000 patients has a step per relapse)."""
+    out, j = [], 0
+    for day in range(int(end) + 1):
+        while j + 1 < len(rows) and rows[j + 1][0] <= day:
+            j += 1
+        if rows[j][0] <= day:
+            out.append((float(day), *rows[j][1:]))
+    return out or rows[:1]
 
 
 def arr_figure(summary: dict, title: str, level: str, base: Path) -> list[Path]:
@@ -197,7 +214,7 @@ def dose_figure(doses: dict[str, list[float]], caps: dict, title: str, base: Pat
     top = max(max(d) for d in doses.values())
     bins = [top * i / 24 for i in range(25)] if top > 0 else 10
     for n, (arm, d) in enumerate(doses.items()):
-        ax.hist(d, bins=bins, histtype="stepfilled", alpha=0.35, color=f"C{n % 10}", edgecolor=f"C{n % 10}",
+        ax.hist(np.asarray(d, dtype=float), bins=bins, histtype="stepfilled", alpha=0.35, color=f"C{n % 10}", edgecolor=f"C{n % 10}",
                 label=f"{arm} (n={len(d)})")
     for cap in sorted({c for arm in doses for c in caps.get(arm, [])}):
         ax.axvline(cap, color="black", ls="--", lw=1, label=f"cap {cap:g} mg/m2")
