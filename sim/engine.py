@@ -179,11 +179,10 @@ class ChunkSim:
 
     def give(self, i: int, drug: str, days: list[float], amount: float, text: str) -> None:
         """Bolus doses of `amount` (the drug model's dose unit) on each of `days`, applied by the stepper at those times."""
-        pid, mine, dt, k_now = self.ids[i], self._events[i], self.dt, self.k
+        pid, mine = self.ids[i], self._events[i]
         for day in days:
             if day < self.end:
-                k = int(day / dt + 1e-9)               # _step_of(day), inline
-                due = self._doses.setdefault(k if k > k_now else k_now, {})
+                due = self._doses.setdefault(self._step_of(day), {})
                 who, amt = due.get(drug) or due.setdefault(drug, ([], []))
                 who.append(i)
                 amt.append(amount)
