@@ -15,6 +15,7 @@ import simpy
 from .cohort import Cohort
 from .disease import attack_steps, edss_at, edss_on_days, report_edss, report_edss_array
 from .event_text import rendered
+from .labs import LabBench
 from .physiology.hazards import HazardClock
 from .physiology.marrow import Friberg, Lymphocytes
 from .regimens import build_model, treat
@@ -24,7 +25,7 @@ from .patient_table import patient_columns
 from .streams import PatientStreams, PURPOSES
 
 CLOCK_DAYS = 1.0   # how often the stepper process wakes in simpy time (it steps at run.step_days inside)
-_LAB_BLOCK = 64    # lab errors drawn per patient at a time (a multiple of 4: one draw takes 4)
+_BATCH_MIN = 8     # blood draws due together below this many are taken one by one (numpy's overhead)
 _DRAW = "WBC {:.2f}, ANC {:.2f}, ALC {:.2f} ({})"                  # blood-draw details (sim/event_text.py)
 _DRAW_HB = "WBC {:.2f}, ANC {:.2f}, ALC {:.2f}, Hb {:.1f} ({})"
 
@@ -63,12 +64,8 @@ class ChunkSim:
         self.lymph = Lymphocytes(cov["true_alc_10e9_per_l"], phys.lymphocytes.recovery_half_life_days, dt)
         self.other = cov["true_other_10e9_per_l"]
         self.wbc_nadir = self.marrow.count() + self.lymph.count() + self.other
-        self._lab_cv, self._lab_decimals = phys.labs.cv, phys.labs.decimals
-        self._hb = cov["true_hb_g_per_dl"].tolist()
-        self._other = self.other.tolist()
-        self._lab_noise: list[list[float]] = [[] for _ in range(n)]
-        self._wbc_min = [math.nan] * n                              # lowest observed WBC per patient
-        self._anc_min = [math.nan] * n                              # lowest observed ANC per patient
+        self.lab = LabBench(self._streams["labs"], n, phys.labs.cv, phys.labs.decimals, self.other,
+                            cov["true_hb_g_per_dl"])
         self._events: list[list[tuple]] = [[] for _ in range(n)]    # per patient: (patient, day, seq, type, details)
         self.models = {}                                             # drug -> its physiology model for this chunk
         for reg in leaf_regimens(arm.regimen):
@@ -143,26 +140,28 @@ class ChunkSim:
         return self._draw_labs(i, self.t, context)
 
     def _draw_labs(self, i: int, day: float, context: str) -> tuple[float, float, float, float]:
-        anc, alc = self.marrow.count_of(i), float(self.lymph.x[i])
-        buf = self._lab_noise[i]          # the next 4 multiplicative errors exp(cv*z), z from the labs stream
-        if len(buf) < 4:
-            z = self._streams["labs"][i].standard_normal(_LAB_BLOCK)
-            buf.extend(np.exp(self._lab_cv * z[::-1]).tolist())     # popped from the end: in stream order
-        dec = self._lab_decimals
-        wbc = round((anc + alc + self._other[i]) * buf.pop(), dec)
-        anc_o = round(anc * buf.pop(), dec)
-        alc_o = round(alc * buf.pop(), dec)
-        hb = round(self._hb[i] * buf.pop(), 1)
+        wbc, anc, alc, hb = self.lab.observe_one(i, self.marrow.count_of(i), float(self.lymph.x[i]))
+        self._record_draw(i, day, context, wbc, anc, alc, hb)
+        return wbc, anc, alc, hb
+
+    def draw_labs_many(self, idx: list[int], days: list[float], contexts: list[str]) -> list[float]:
+        """Blood draws of patients idx (distinct) on `days` with the state now, as _draw_labs of each: their WBCs."""
+        if len(idx) < _BATCH_MIN:
+            return [self._draw_labs(i, d, c)[0] for i, d, c in zip(idx, days, contexts)]
+        ix = np.array(idx)
+        obs = self.lab.observe(ix, self.marrow.count()[ix], self.lymph.x[ix])
+        wbc, anc, alc, hb = (a.tolist() for a in obs)
+        rec = self._record_draw
+        for j, i in enumerate(idx):
+            rec(i, days[j], contexts[j], wbc[j], anc[j], alc[j], hb[j])
+        return wbc
+
+    def _record_draw(self, i: int, day: float, context: str, wbc: float, anc: float, alc: float, hb: float) -> None:
         pid = self.ids[i]
         self._seq += 2
-        self.res.labs.append((pid, day, self._seq - 1, wbc, anc_o, alc_o, hb, context))
-        self._events[i].append((pid, day, self._seq, "blood_draw", (_DRAW, wbc, anc_o, alc_o, context) if hb != hb
-                                else (_DRAW_HB, wbc, anc_o, alc_o, hb, context)))
-        if not wbc >= self._wbc_min[i]:
-            self._wbc_min[i] = wbc
-        if not anc_o >= self._anc_min[i]:
-            self._anc_min[i] = anc_o
-        return wbc, anc_o, alc_o, hb
+        self.res.labs.append((pid, day, self._seq - 1, wbc, anc, alc, hb, context))
+        self._events[i].append((pid, day, self._seq, "blood_draw", (_DRAW, wbc, anc, alc, context) if hb != hb
+                                else (_DRAW_HB, wbc, anc, alc, hb, context)))
 
     def schedule_labs(self, i: int, day: float, context: str) -> None:
         """A blood draw at a later day, taken by the stepper when it reaches that day."""
@@ -286,8 +285,9 @@ class ChunkSim:
                     if self.doses_of(i) >= total:
                         del self._dose_alarm[i]
                         self.notify(i)
-        for day, i, context in self._lab_queue.pop(self.k, ()):
-            self._draw_labs(i, day, context)
+        queued = self._lab_queue.pop(self.k, None)
+        if queued:
+            self._draw_queued(queued)
         effect, kill, rr = 0.0, 0.0, 1.0
         for m in self.models.values():
             e, k, r = m.step()
@@ -321,6 +321,15 @@ class ChunkSim:
         np.minimum(self.wbc_nadir, wbc, out=self.wbc_nadir)
         if self.trace is not None:
             self.trace.append((t1, wbc.copy(), anc.copy()))
+
+    def _draw_queued(self, queued: list[tuple[float, int, str]]) -> None:
+        """The blood draws queued for this step, in queue order; together while no patient has two."""
+        days, idx, contexts = zip(*queued)
+        if len(set(idx)) == len(idx):
+            self.draw_labs_many(list(idx), list(days), list(contexts))
+        else:
+            for day, i, context in queued:
+                self._draw_labs(i, day, context)
 
     def _relapse(self, i: int, day: float, t1: float, threshold: float, acute: float, residual: float) -> None:
         """Patient i's attack on `day` (EDSS steps drawn by the caller from its relapse stream), with the next threshold."""
