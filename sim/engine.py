@@ -112,6 +112,7 @@ class ChunkSim:
             self.lvef_sd = lv.measurement_sd_percent
             self._lvef0, self._lvef_decline = cov["lvef_percent"].tolist(), self.lvef_decline.tolist()
         self._generators: list = []                                 # every process's generator, closed at the end
+        self.clinics: dict[str, object] = {}                        # drug -> its batched protocol (regimens/courses.py)
         self.spawn(self._clock())
         if arm.regimen.drug != "none":
             for i in range(n):
@@ -395,7 +396,10 @@ class ChunkSim:
         for g in self._generators:
             g.close()
         self._generators.clear()
+        for c in self.clinics.values():
+            c.close()
         self.env.run()
+        self.clinics.clear()
         self.relapse_hooks = []
         self._wake.clear()
 

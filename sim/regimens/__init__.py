@@ -1,11 +1,11 @@
 """One module per drug (schedule, dose rules, PK/PD model, protocol process) and `sequence` for phases."""
 from __future__ import annotations
 
-from . import baricitinib, belimumab, interferon, mitoxantrone, sequence
+from . import baricitinib, belimumab, courses, interferon, mitoxantrone, sequence
 from .outcome import Outcome
 
 PROTOCOLS = {
-    "mitoxantrone": mitoxantrone.protocol,
+    "mitoxantrone": courses.protocol,
     "baricitinib": baricitinib.protocol,
     "belimumab": belimumab.protocol,
     "interferon_beta": interferon.protocol,

@@ -1,4 +1,4 @@
-"""Mitoxantrone courses (NCT02021825, Kim 2011): dose rules as pure functions, the PK/PD model, and the protocol process."""
+"""Mitoxantrone (NCT02021825, Kim 2011): dose rules as pure functions and the PK/PD model (the course plans: courses.py)."""
 from __future__ import annotations
 
 import math
@@ -9,7 +9,6 @@ import numpy as np
 
 from ..cohort import Cohort
 from ..physiology.pk import LinearCompartments, chain_matrix, mammillary_matrix
-from .outcome import Outcome
 from ..regimen_config import InfectionRule, Mitoxantrone, ToxicityRule, WbcBand
 
 
@@ -183,66 +182,3 @@ class MitoxantroneModel:
 def _sd(cv: float) -> float:
     """Log-normal sigma for a coefficient of variation."""
     return math.sqrt(math.log1p(cv * cv))
-
-
-# ------------------------------------------------------------------ protocol (simpy process)
-def protocol(sim, i: int, reg: Mitoxantrone):
-    """One patient's mitoxantrone course: at each scheduled course a WBC draw and the dose rules, then infusions and checks.
-
-    Returns an Outcome: why the course ended and until when its last dose covers.
-    The course history (cumulative dose, toxicity, infections) is the patient's, kept across phases of a sequence.
-    """
-    hist = sim.history(i, "mitoxantrone", lambda: CourseHistory(infections=sim.infections[i]))
-    start = sim.env.now
-    for course in range(reg.addl + 1):
-        day = start + course * reg.ii_days
-        if day >= sim.end:
-            break
-        if day > sim.env.now:
-            yield sim.env.timeout(day - sim.env.now)
-        hist.rechecks = 0
-        while True:
-            wbc = sim.draw_labs(i, f"pre-infusion, course {course + 1}")[0]
-            lvef = sim.measure_lvef(i, hist.cumulative_mg_per_m2) if reg.lvef.check_before_each_course else None
-            decision = decide_dose(wbc, hist, reg, lvef)
-            if decision.action == "give":
-                sim.log(i, "dose_decision", ("course {}: give {:g} mg/m2; {}", course + 1, decision.dose_mg_per_m2,
-                                             "; ".join(decision.reasons)))
-            else:
-                sim.log(i, "dose_decision", ("course {}: {}; {}", course + 1, decision.action, "; ".join(decision.reasons)))
-            if decision.action != "recheck" or sim.env.now + reg.recheck_days >= sim.end:
-                break
-            hist.rechecks += 1
-            yield sim.env.timeout(reg.recheck_days)
-        if decision.action == "stop":
-            return Outcome(decision.causes[0], decision.reasons[0], sim.env.now, sim.env.now)
-        if decision.action in ("skip", "recheck"):
-            sim.tally(i, "skipped", decision.causes)
-            continue
-        if decision.causes:
-            sim.tally(i, "reduced", decision.causes)
-        now = sim.env.now
-        per_day = decision.dose_mg_per_m2 / reg.split_days
-        mg = per_day * float(sim.cohort.cov["bsa_m2"][i])
-        sim.give(i, "mitoxantrone", [now + k for k in range(reg.split_days)], per_day, f"{per_day:.2f} mg/m2 = {mg:.2f} mg")
-        hist.cumulative_mg_per_m2 += decision.dose_mg_per_m2
-        hist.courses_given += 1
-        hist.last_infusion_day = now + reg.split_days - 1
-        sim.cumulative[i] = hist.cumulative_mg_per_m2
-        sim.courses[i] = hist.courses_given
-        grade = toxicity_grade(sim.rng(i, "protocol").random(), reg.toxicity.grade_probabilities)
-        if grade:
-            hist.toxicity_grades.append(grade)
-            sim.log(i, "toxicity", ("non-haematological WHO grade {}", grade), day=now + reg.toxicity.onset_days)
-            sim.toxicity_max[i] = max(sim.toxicity_max[i], grade)
-        for after in reg.checks_after_course_days:
-            sim.schedule_labs(i, now + after, f"{after:g} d after course {course + 1}")
-        sim.dosed(i)
-        if decision.final:
-            return Outcome("cumulative cap reached", f"cumulative dose {hist.cumulative_mg_per_m2:g} mg/m2 reached the "
-                           f"{reg.cap_mg_per_m2:g} mg/m2 cap", sim.env.now, sim.env.now + reg.ii_days)
-    done = min(start + (reg.addl + 1) * reg.ii_days, sim.end)     # the schedule lasts until the next course would be due
-    if done > sim.env.now:
-        yield sim.env.timeout(done - sim.env.now)
-    return Outcome("schedule completed", f"schedule completed: {hist.courses_given} courses, "
-                   f"{hist.cumulative_mg_per_m2:g} mg/m2", sim.env.now, done, True)

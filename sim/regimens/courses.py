@@ -1,0 +1,191 @@
+"""Mitoxantrone courses of a chunk's patients, run as one clinic: everyone whose pre-infusion check falls due at the
+same time is seen together (their blood draws in one numpy pass), then each patient's dose rules, infusions and checks.
+
+A patient's course plan: at start + k * ii_days (k = 0..addl) a WBC draw, an LVEF reading and `decide_dose`; a WBC
+below the lowest dosing band is re-checked after recheck_days (up to max_rechecks); the plan ends on a stop decision,
+on reaching the cumulative cap, or when the schedule completes (the interval after the last course due has passed).
+Its Outcome is the value of the patient's protocol process, as for every regimen.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import simpy
+
+from ..regimen_config import Mitoxantrone
+from .mitoxantrone import CourseHistory, decide_dose, toxicity_grade
+from .outcome import Outcome
+
+_INFUSION = "{:.2f} mg/m2 = {:.2f} mg"
+_GIVE = "course {}: give {:g} mg/m2; {}"
+_OTHER = "course {}: {}; {}"
+
+
+@dataclass
+class _Plan:
+    """One patient's current course plan."""
+
+    reg: Mitoxantrone
+    hist: CourseHistory
+    start_day: float
+    course: int                 # index of the course due next (0-based)
+    done: simpy.Event           # succeeds with the plan's Outcome
+
+
+@lru_cache(maxsize=256)
+def _pre_infusion(course: int) -> str:
+    return f"pre-infusion, course {course + 1}"
+
+
+@lru_cache(maxsize=1024)
+def _after(days: float, course: int) -> str:
+    return f"{days:g} d after course {course + 1}"
+
+
+def protocol(sim, i: int, reg: Mitoxantrone):
+    """Patient i's mitoxantrone course plan from now (a protocol generator): its Outcome when the plan ends."""
+    clinic = sim.clinics.get("mitoxantrone")
+    if clinic is None:
+        clinic = sim.clinics["mitoxantrone"] = CourseClinic(sim)
+    return (yield from clinic.attend(i, reg))
+
+
+class CourseClinic:
+    """The chunk's mitoxantrone plans and a calendar of when each is next due: time -> [(patient, plan, kind)]."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        self._plans: dict[int, _Plan] = {}
+        self._calendar: dict[float, list[tuple[int, _Plan, str]]] = {}
+        self.closed = False
+
+    def attend(self, i: int, reg: Mitoxantrone):
+        sim = self.sim
+        hist = sim.history(i, "mitoxantrone", lambda: CourseHistory(infections=sim.infections[i]))
+        plan = self._plans[i] = _Plan(reg, hist, sim.env.now, 0, sim.env.event())
+        self._schedule_course(i, plan)
+        try:
+            return (yield plan.done)
+        except simpy.Interrupt:             # a sequence moves on: the plan is dropped
+            if self._plans.get(i) is plan:
+                del self._plans[i]
+            raise
+
+    def close(self) -> None:
+        """The chunk has ended: calendar entries still queued in simpy do nothing, and the clinic lets go of the chunk."""
+        self.closed = True
+        self._plans.clear()
+        self._calendar.clear()
+
+    # ------------------------------------------------------------ calendar
+    def _at(self, day: float, i: int, plan: _Plan, kind: str) -> None:
+        now = self.sim.env.now
+        day = max(day, now)
+        due = self._calendar.get(day)
+        if due is None:
+            due = self._calendar[day] = []
+            self.sim.env.timeout(day - now).callbacks.append(lambda _, day=day: self._visit(day))
+        due.append((i, plan, kind))
+
+    def _schedule_course(self, i: int, plan: _Plan) -> None:
+        """The next course of the plan, or its end when the schedule is through or the next course is past follow-up."""
+        reg, sim = plan.reg, self.sim
+        if plan.course <= reg.addl:
+            day = plan.start_day + plan.course * reg.ii_days
+            if day < sim.end:
+                self._at(day, i, plan, "course")
+                return
+        done = min(plan.start_day + (reg.addl + 1) * reg.ii_days, sim.end)  # the last course's interval has passed
+        if done > sim.env.now:
+            self._at(done, i, plan, "done")
+        else:
+            self._completed(i, plan)
+
+    def _visit(self, day: float) -> None:
+        """Everyone due now: the plans that ended, then one batch of pre-infusion draws and each patient's decision."""
+        entries = self._calendar.pop(day, ())
+        if self.closed:
+            return
+        self.sim.sync()
+        checks = []
+        for i, plan, kind in entries:
+            if self._plans.get(i) is not plan:
+                continue                    # withdrawn or replaced since it was booked
+            if kind == "done":
+                self._completed(i, plan)
+                continue
+            if kind == "course":
+                plan.hist.rechecks = 0
+            checks.append((i, plan))
+        if not checks:
+            return
+        now = self.sim.env.now
+        wbcs = self.sim.draw_labs_many([i for i, _ in checks], [now] * len(checks),
+                                       [_pre_infusion(plan.course) for _, plan in checks])
+        for (i, plan), wbc in zip(checks, wbcs):
+            self._decide(i, plan, wbc)
+
+    # ------------------------------------------------------------ one patient's course
+    def _decide(self, i: int, plan: _Plan, wbc: float) -> None:
+        sim, reg, hist = self.sim, plan.reg, plan.hist
+        now, course = sim.env.now, plan.course
+        lvef = sim.measure_lvef(i, hist.cumulative_mg_per_m2) if reg.lvef.check_before_each_course else None
+        decision = decide_dose(wbc, hist, reg, lvef)
+        action = decision.action
+        if action == "give":
+            sim.log(i, "dose_decision", (_GIVE, course + 1, decision.dose_mg_per_m2, "; ".join(decision.reasons)))
+        else:
+            sim.log(i, "dose_decision", (_OTHER, course + 1, action, "; ".join(decision.reasons)))
+        if action == "recheck" and now + reg.recheck_days < sim.end:
+            hist.rechecks += 1
+            self._at(now + reg.recheck_days, i, plan, "recheck")
+            return
+        if action == "stop":
+            self._end(i, plan, Outcome(decision.causes[0], decision.reasons[0], now, now))
+            return
+        if action != "give":                # skip, or a re-check that would fall after follow-up
+            sim.tally(i, "skipped", decision.causes)
+            plan.course += 1
+            self._schedule_course(i, plan)
+            return
+        if decision.causes:
+            sim.tally(i, "reduced", decision.causes)
+        self._infuse(i, plan, decision.dose_mg_per_m2)
+        if decision.final:
+            self._end(i, plan, Outcome("cumulative cap reached", f"cumulative dose {hist.cumulative_mg_per_m2:g} mg/m2 "
+                                       f"reached the {reg.cap_mg_per_m2:g} mg/m2 cap", now, now + reg.ii_days))
+            return
+        plan.course += 1
+        self._schedule_course(i, plan)
+
+    def _infuse(self, i: int, plan: _Plan, dose_mg_per_m2: float) -> None:
+        """The course's infusions over split_days, its toxicity draw and the blood checks after it."""
+        sim, reg, hist = self.sim, plan.reg, plan.hist
+        now, course = sim.env.now, plan.course
+        per_day = dose_mg_per_m2 / reg.split_days
+        mg = per_day * float(sim.cohort.cov["bsa_m2"][i])
+        sim.give(i, "mitoxantrone", [now + k for k in range(reg.split_days)], per_day, (_INFUSION, per_day, mg))
+        hist.cumulative_mg_per_m2 += dose_mg_per_m2
+        hist.courses_given += 1
+        hist.last_infusion_day = now + reg.split_days - 1
+        sim.cumulative[i] = hist.cumulative_mg_per_m2
+        sim.courses[i] = hist.courses_given
+        grade = toxicity_grade(sim.rng(i, "protocol").random(), reg.toxicity.grade_probabilities)
+        if grade:
+            hist.toxicity_grades.append(grade)
+            sim.log(i, "toxicity", ("non-haematological WHO grade {}", grade), day=now + reg.toxicity.onset_days)
+            sim.toxicity_max[i] = max(sim.toxicity_max[i], grade)
+        for after in reg.checks_after_course_days:
+            sim.schedule_labs(i, now + after, _after(after, course))
+        sim.dosed(i)
+
+    def _completed(self, i: int, plan: _Plan) -> None:
+        reg, hist, now = plan.reg, plan.hist, self.sim.env.now
+        done = min(plan.start_day + (reg.addl + 1) * reg.ii_days, self.sim.end)
+        self._end(i, plan, Outcome("schedule completed", f"schedule completed: {hist.courses_given} courses, "
+                                   f"{hist.cumulative_mg_per_m2:g} mg/m2", now, done, True))
+
+    def _end(self, i: int, plan: _Plan, outcome: Outcome) -> None:
+        del self._plans[i]
+        plan.done.succeed(outcome)
