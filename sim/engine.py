@@ -177,17 +177,28 @@ class ChunkSim:
         self.log(i, "lvef", ("LVEF {:.1f}%", obs))
         return obs
 
-    def give(self, i: int, drug: str, days: list[float], amount: float, text: str) -> None:
+    def give(self, i: int, drug: str, days: list[float], amount: float, text) -> None:
         """Bolus doses of `amount` (the drug model's dose unit) on each of `days`, applied by the stepper at those times."""
-        pid, mine = self.ids[i], self._events[i]
+        self.give_on(i, self.dose_queues(drug, days), amount, text)
+
+    def dose_queues(self, drug: str, days: list[float]) -> list[tuple[float, list, list]]:
+        """(day, patients, amounts) lists of the steps that hold `days` (those before the end): where give_on queues doses."""
+        out = []
         for day in days:
             if day < self.end:
                 due = self._doses.setdefault(self._step_of(day), {})
                 who, amt = due.get(drug) or due.setdefault(drug, ([], []))
-                who.append(i)
-                amt.append(amount)
-                self._seq += 1
-                mine.append((pid, day, self._seq, "infusion", text))
+                out.append((day, who, amt))
+        return out
+
+    def give_on(self, i: int, queues: list[tuple[float, list, list]], amount: float, text) -> None:
+        """Patient i's doses of `amount` into `queues` (from dose_queues, valid until the stepper moves), each logged."""
+        pid, mine = self.ids[i], self._events[i]
+        for day, who, amt in queues:
+            who.append(i)
+            amt.append(amount)
+            self._seq += 1
+            mine.append((pid, day, self._seq, "infusion", text))
 
     def dosed(self, i: int) -> None:
         """A dose or course was given: counted, and a waiting sequence driver is told."""

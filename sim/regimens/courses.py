@@ -58,6 +58,8 @@ class CourseClinic:
         self.sim = sim
         self._plans: dict[int, _Plan] = {}
         self._calendar: dict[float, list[tuple[int, _Plan, str]]] = {}
+        self._queues: dict[int, list] = {}     # split_days -> the dose queues of this visit's infusion days
+        self._bsa = sim.cohort.cov["bsa_m2"].tolist()
         self.closed = False
 
     def attend(self, i: int, reg: Mitoxantrone):
@@ -121,6 +123,7 @@ class CourseClinic:
         if not checks:
             return
         now = self.sim.env.now
+        self._queues = {}
         wbcs = self.sim.draw_labs_many([i for i, _ in checks], [now] * len(checks),
                                        [_pre_infusion(plan.course) for _, plan in checks])
         for (i, plan), wbc in zip(checks, wbcs):
@@ -163,9 +166,12 @@ class CourseClinic:
         """The course's infusions over split_days, its toxicity draw and the blood checks after it."""
         sim, reg, hist = self.sim, plan.reg, plan.hist
         now, course = sim.env.now, plan.course
-        per_day = dose_mg_per_m2 / reg.split_days
-        mg = per_day * float(sim.cohort.cov["bsa_m2"][i])
-        sim.give(i, "mitoxantrone", [now + k for k in range(reg.split_days)], per_day, (_INFUSION, per_day, mg))
+        split = reg.split_days
+        queues = self._queues.get(split)
+        if queues is None:
+            queues = self._queues[split] = sim.dose_queues("mitoxantrone", [now + k for k in range(split)])
+        per_day = dose_mg_per_m2 / split
+        sim.give_on(i, queues, per_day, (_INFUSION, per_day, per_day * self._bsa[i]))
         hist.cumulative_mg_per_m2 += dose_mg_per_m2
         hist.courses_given += 1
         hist.last_infusion_day = now + reg.split_days - 1
