@@ -64,8 +64,8 @@ def assemble(scn, cohort, arm, out) -> Results:
     out.events = rendered(out.events)
     for k, v in out.patients.items():
         res.patients.setdefault(k, []).extend(v)
-    res.events += [(arm.name, p, d, k, s) for p, d, _, k, s in out.events]
-    res.labs += [(arm.name, p, d, w, a, l, h, c) for p, d, _, w, a, l, h, c in out.labs]
+    res.events += [(arm.name, p, d, k, s) for p, d, k, s in out.events]
+    res.labs += [(arm.name, *row) for row in out.labs]
     return res
 
 

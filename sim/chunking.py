@@ -26,7 +26,6 @@ def simulate_chunk(scn: Scenario, arm: Arm, cohort: Cohort, first_id: int, rende
             gc.enable()
     if alive() is not None:   # a reference cycle survived ChunkSim._release: let the collector free the chunk
         gc.collect()
-    part.labs.sort()          # by (patient, day, seq): seq is unique within a chunk, so the tuples' own order
     return part
 
 

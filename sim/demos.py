@@ -113,7 +113,7 @@ def pre_infusion_draws(events: list[tuple]) -> list:
     from .figures.dose_rules import Draw
 
     out, last = [], {}
-    for pid, day, _, kind, details in events:
+    for pid, day, kind, details in events:
         if kind == "blood_draw" and "(pre-infusion" in details:
             last[pid] = (day, float(details.split()[1].rstrip(",")))
         elif kind == "dose_decision" and pid in last:

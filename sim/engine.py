@@ -7,6 +7,7 @@ are timed by interpolating the cumulative-hazard crossing inside a step.
 from __future__ import annotations
 
 import math
+from operator import itemgetter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,16 +27,15 @@ from .streams import PatientStreams, PURPOSES
 
 CLOCK_DAYS = 1.0   # how often the stepper process wakes in simpy time (it steps at run.step_days inside)
 _BATCH_MIN = 8     # blood draws due together below this many are taken one by one (numpy's overhead)
-_DRAW = "WBC {:.2f}, ANC {:.2f}, ALC {:.2f} ({})"                  # blood-draw details (sim/event_text.py)
-_DRAW_HB = "WBC {:.2f}, ANC {:.2f}, ALC {:.2f}, Hb {:.1f} ({})"
+_day = itemgetter(1)
 
 
 @dataclass
 class ChunkResult:
     """Records of one chunk: events and labs rows, and per-patient outcome columns."""
 
-    events: list[tuple] = field(default_factory=list)     # (patient, day, seq, type, details)
-    labs: list[tuple] = field(default_factory=list)       # (patient, day, seq, wbc, anc, alc, context)
+    events: list[tuple] = field(default_factory=list)     # (patient, day, type, details), in (patient, day) order
+    labs: list[tuple] = field(default_factory=list)       # (patient, day, wbc, anc, alc, hb, context), (patient, day) order
     patients: dict[str, list] = field(default_factory=dict)
     tallies: list[tuple] = field(default_factory=list)    # (patient, kind, cause)
 
@@ -53,7 +53,6 @@ class ChunkSim:
         self.env = simpy.Environment()
         self.t = 0.0
         self.k = 0                        # steps done; self.t = k * dt
-        self._seq = 0
         self.res = ChunkResult()
         self._streams = {p: PatientStreams(scn.run.seed, scn.run.replicate, cohort.key, p) for p in PURPOSES}
         cov = cohort.cov
@@ -66,7 +65,8 @@ class ChunkSim:
         self.wbc_nadir = self.marrow.count() + self.lymph.count() + self.other
         self.lab = LabBench(self._streams["labs"], n, phys.labs.cv, phys.labs.decimals, self.other,
                             cov["true_hb_g_per_dl"])
-        self._events: list[list[tuple]] = [[] for _ in range(n)]    # per patient: (patient, day, seq, type, details)
+        self._events: list[list[tuple]] = [[] for _ in range(n)]    # per patient: (patient, day, type, details)
+        self._labs: list[list[tuple]] = [[] for _ in range(n)]      # per patient: (patient, day, wbc, anc, alc, hb, context)
         self.models = {}                                             # drug -> its physiology model for this chunk
         for reg in leaf_regimens(arm.regimen):
             if reg.drug not in self.models and reg.drug != "none":
@@ -127,9 +127,11 @@ class ChunkSim:
     def rng(self, i: int, purpose: str) -> np.random.Generator:
         return self._streams[purpose][i]
 
-    def log(self, i: int, kind: str, details: str, day: float | None = None) -> None:
-        self._seq += 1
-        self._events[i].append((self.ids[i], self.env.now if day is None else day, self._seq, kind, details))
+    def log(self, i: int, kind: str, details, day: float | None = None) -> None:
+        """An event of patient i (now, or on `day`); its details text or a record (event_text.py).
+
+        A patient's events are kept in the order logged: a stable sort by day at the end orders events of one day so."""
+        self._events[i].append((self.ids[i], self.env.now if day is None else day, kind, details))
 
     def sync(self) -> None:
         """Bring the physiology up to the current simulation time."""
@@ -158,11 +160,9 @@ class ChunkSim:
         return wbc
 
     def _record_draw(self, i: int, day: float, context: str, wbc: float, anc: float, alc: float, hb: float) -> None:
-        pid = self.ids[i]
-        self._seq += 2
-        self.res.labs.append((pid, day, self._seq - 1, wbc, anc, alc, hb, context))
-        self._events[i].append((pid, day, self._seq, "blood_draw", (_DRAW, wbc, anc, alc, context) if hb != hb
-                                else (_DRAW_HB, wbc, anc, alc, hb, context)))
+        lab = (self.ids[i], day, wbc, anc, alc, hb, context)
+        self._labs[i].append(lab)
+        self._events[i].append((lab[0], day, "blood_draw", lab))      # the lab row is the event's details record
 
     def schedule_labs(self, i: int, day: float, context: str) -> None:
         """A blood draw at a later day, taken by the stepper when it reaches that day."""
@@ -197,8 +197,7 @@ class ChunkSim:
         for day, who, amt in queues:
             who.append(i)
             amt.append(amount)
-            self._seq += 1
-            mine.append((pid, day, self._seq, "infusion", text))
+            mine.append((pid, day, "infusion", text))
 
     def dosed(self, i: int) -> None:
         """A dose or course was given: counted, and a waiting sequence driver is told."""
@@ -425,9 +424,12 @@ class ChunkSim:
                 self.log(i, "edss", ("EDSS {:.1f} (visit)", e), day=d)
             self.log(i, "edss", ("EDSS {:.1f} (end of follow-up)", row[-1]), day=self.end)
             mine = self._events[i]
-            mine.sort()                 # (patient, day, seq): seq is unique, so the tuples' own order
+            mine.sort(key=_day)         # stable: events of one day stay in the order logged
             self.res.events += mine
-        self._events = []
+            mine = self._labs[i]
+            mine.sort(key=_day)
+            self.res.labs += mine
+        self._events = self._labs = []
         self.res.patients.update(patient_columns(self, [row[-1] for row in reported]))
 
     def _edss_chunk(self, days: list[float]) -> np.ndarray:

@@ -75,7 +75,7 @@ def simulate_patient(scn: Scenario, patient: int, arm: str | None = None) -> Cou
     bands = next((list(r.wbc_bands) for r in leaf_regimens(the_arm.regimen) if isinstance(r, Mitoxantrone)), [])
     attacks = getattr(sim, "attacks", [[]])[0]
     return Course(scn, the_arm.name, patient, int(cohort.key[0]), cov,
-                  [(d, k, s) for _, d, _, k, s in res.events], [(d, w, a) for _, d, _, w, a, *_ in res.labs],
+                  [(d, k, s) for _, d, k, s in res.events], [(d, w, a) for _, d, w, a, *_ in res.labs],
                   days, np.array([w[0] for _, w, _ in sim.trace]), np.array([a[0] for _, _, a in sim.trace]), edss,
                   bands, [float(a[1]) for a in attacks])
 

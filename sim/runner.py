@@ -147,8 +147,8 @@ def run(scn: Scenario, executor: Executor | None = None) -> Results:
         part = out.records
         for k, v in part.patients.items():
             res.patients.setdefault(k, []).extend(v)
-        res.events.extend((out.arm, p, d, k, s) for p, d, _, k, s in part.events)
-        res.labs.extend((out.arm, p, d, w, a, lc, h, c) for p, d, _, w, a, lc, h, c in part.labs)
+        res.events.extend((out.arm, p, d, k, s) for p, d, k, s in part.events)
+        res.labs.extend((out.arm, *row) for row in part.labs)
 
     res.summary, res.survival = collect(scn, screening, simulate(scn, screening, "records", executor), keep)
     return res

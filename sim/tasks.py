@@ -81,21 +81,21 @@ def chunk_text(arm: str, part) -> dict[str, str]:
     p = part.patients
     return {
         "patients.csv": csv_rows(zip(*(p[c] for c in PATIENT_COLUMNS))),
-        "events.csv": csv_rows((arm, pid, f"{d:.3f}", k, s) for pid, d, _, k, s in part.events),
-        "labs.csv": csv_rows((arm, pid, f"{d:.3f}", w, a, lc, h, c) for pid, d, _, w, a, lc, h, c in part.labs),
+        "events.csv": csv_rows((arm, pid, f"{d:.3f}", k, s) for pid, d, k, s in part.events),
+        "labs.csv": csv_rows((arm, pid, f"{d:.3f}", w, a, lc, h, c) for pid, d, w, a, lc, h, c in part.labs),
     }
 
 
 def chunk_columns(arm: str, part) -> dict[str, dict[str, list]]:
     """The chunk's patients, events and labs as columns (table -> column -> values), for columnar files."""
-    ev = list(zip(*part.events)) or [[]] * 5
-    lb = list(zip(*part.labs)) or [[]] * 8
+    ev = list(zip(*part.events)) or [[]] * 4
+    lb = list(zip(*part.labs)) or [[]] * 7
     return {
         "patients": {c: list(part.patients[c]) for c in PATIENT_COLUMNS},
-        "events": {"arm": [arm] * len(part.events), "patient": list(ev[0]), "day": list(ev[1]), "type": list(ev[3]),
-                   "details": list(ev[4])},
+        "events": {"arm": [arm] * len(part.events), "patient": list(ev[0]), "day": list(ev[1]), "type": list(ev[2]),
+                   "details": list(ev[3])},
         "labs": {"arm": [arm] * len(part.labs), "patient": list(lb[0]), "day": list(lb[1]),
-                 **{c: list(lb[k]) for k, c in enumerate(LAB_COLUMNS[3:], start=3)}},
+                 **{c: list(lb[k]) for k, c in enumerate(LAB_COLUMNS[3:], start=2)}},
     }
 
 

@@ -24,4 +24,9 @@ def test_rules_event_details_render_as_the_eager_text():
     assert render(("WBC {:.2f}, ANC {:.2f}, ALC {:.2f}, Hb {:.1f} ({})", wbc, anc, alc, hb, "pre-infusion")) == \
         f"WBC {wbc:.2f}, ANC {anc:.2f}, ALC {alc:.2f}, Hb {hb:.1f} (pre-infusion)"
     assert render("plain text") == "plain text"
-    assert rendered([(1, 2.0, 3, "lvef", ("LVEF {:.1f}%", 55.25))]) == [(1, 2.0, 3, "lvef", "LVEF 55.2%")]
+    assert rendered([(1, 2.0, "lvef", ("LVEF {:.1f}%", 55.25))]) == [(1, 2.0, "lvef", "LVEF 55.2%")]
+    # a blood draw's details are its lab row (patient, day, wbc, anc, alc, hb, context); Hb left out when not measured
+    assert render((7, 90.0, wbc, anc, alc, hb, "pre-infusion, course 2")) == \
+        "WBC 4.00, ANC 2.00, ALC 1.25, Hb 12.3 (pre-infusion, course 2)"
+    assert render((7, 90.0, wbc, anc, alc, float("nan"), "infection work-up")) == \
+        "WBC 4.00, ANC 2.00, ALC 1.25 (infection work-up)"
