@@ -65,3 +65,25 @@ def test_reference_chain_matches_bateman_function():
         lin.step()
         t = step * dt
         assert lin.output()[0] == pytest.approx(dose * ka / (ka - ke) * (np.exp(-ke * t) - np.exp(-ka * t)), rel=1e-10)
+
+
+def test_reference_dose_to_distinct_and_repeated_patients_equals_one_dose_at_a_time():
+    """Doses given together (increasing, unordered or repeated patients) add exactly what one-by-one doses add."""
+    n = 40
+    A = mammillary_matrix(np.linspace(1, 3, n), np.full(n, 2.0), [np.full(n, 0.5)], [np.full(n, 4.0)])
+    w = np.tile([0.5, 0.0], (n, 1))
+    many = np.arange(0, n, 2)
+    for idx, amt in [(many, np.linspace(1.0, 9.0, many.size)),                # increasing, many: the dense path
+                     (np.array([0, 2, 5]), np.array([1.0, 2.5, 7.0])),        # increasing, few: indexed in place
+                     (np.array([5, 0, 2]), np.array([7.0, 1.0, 2.5])),        # unordered
+                     (np.array([1, 1, 3]), np.array([2.0, 3.0, 1.0]))]:       # a patient twice: both doses count
+        together, alone = LinearCompartments(A, w, 0.5), LinearCompartments(A, w, 0.5)
+        together.dose(idx, 0, amt)
+        for i, a in zip(idx.tolist(), amt.tolist()):
+            alone.dose(i, 0, a)
+        assert np.allclose(together.z, alone.z, rtol=1e-15, atol=0)
+    twice = LinearCompartments(A, w, 0.5)
+    twice.dose(np.array([1, 1]), 0, np.array([2.0, 3.0]))
+    once = LinearCompartments(A, w, 0.5)
+    once.dose(np.array([1]), 0, np.array([5.0]))
+    assert np.allclose(twice.z, once.z, rtol=1e-14)

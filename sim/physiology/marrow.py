@@ -22,6 +22,7 @@ class Friberg:
         self._neg_gamma = -self.gamma
         self.dt = dt
         self.y = np.ones((5, n))
+        self.at_rest = True       # every state still exactly at baseline: with no effect, a step changes nothing
 
     def _deriv(self, y: np.ndarray, ome: np.ndarray, ktr: np.ndarray, out: np.ndarray,
                growth: np.ndarray | None = None) -> np.ndarray:
@@ -63,6 +64,9 @@ class Friberg:
         ktr*|(1-E)*fb - 1| times dt beyond 1 (a strong effect or a rebound), or the transit rate ktr*dt beyond 2 (RK4 is
         stable to 2.78 on the real axis; the 1-day step's error there is the effect's, not RK4's); elsewhere one step.
         """
+        if self.at_rest and effect.__class__ is float and effect == 0.0:
+            return                # at steady state the derivatives are exactly 0: the step would leave y as it is
+        self.at_rest = False
         n = self.y.shape[1]
         ome = np.broadcast_to(1.0 - np.asarray(effect, float), (n,))
         growth = np.power(np.maximum(self.y[4], _FLOOR), self._neg_gamma)
@@ -108,9 +112,13 @@ class Lymphocytes:
         self.dt = dt
         self.x = self.alc0.copy()
         self._rest = np.exp(-self.kout * dt)
+        self.at_rest = True       # x still exactly alc0: with no kill and no rise, a step changes nothing
 
     def step(self, kill_per_day: np.ndarray | float, rise: np.ndarray | None = None) -> None:
         """Advance by dt with kill rate (per day) and fractional rise of the level constant over the step."""
+        if self.at_rest and rise is None and kill_per_day.__class__ is float and kill_per_day == 0.0:
+            return                # x = alc0 = the steady state: the exact step returns it unchanged
+        self.at_rest = False
         k = self.kout + np.asarray(kill_per_day, float)
         ss = self.kout * (self.alc0 if rise is None else self.alc0 * (1.0 + rise)) / k
         self.x = ss + (self.x - ss) * np.exp(-k * self.dt)

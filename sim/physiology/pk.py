@@ -48,10 +48,24 @@ class LinearCompartments:
             mean = np.where(np.abs(lam_t * dt) > 1e-12, np.expm1(lam_t * dt) / (lam_t * dt), 1.0)
         self.c_mean = self.c * mean                        # exact step mean of the output
         self.z = np.zeros(lam_t.shape)                     # modal coordinates, (m, n)
+        self._columns: dict[int, np.ndarray] = {}          # compartment -> its column of Vinv, (m, n)
 
     def dose(self, idx: np.ndarray | int, cmt: int, amount: np.ndarray | float) -> None:
-        """Add `amount` to compartment `cmt` of patients idx (a bolus at the current time)."""
-        np.add.at(self.z, (slice(None), idx), self.Vinv[idx, :, cmt].T * np.asarray(amount, float))
+        """Add `amount` to compartment `cmt` of patients idx (a bolus at the current time; a patient may repeat)."""
+        col = self._columns.get(cmt)
+        if col is None:
+            col = self._columns[cmt] = np.ascontiguousarray(self.Vinv[:, :, cmt].T)   # (m, n): amount -> modes
+        amount = np.asarray(amount, float)
+        if np.ndim(idx) == 1 and (len(idx) < 2 or bool((np.diff(idx) > 0).all())):   # increasing, so distinct
+            n = col.shape[1]
+            if len(idx) * 8 > n:            # many patients (daily doses): one dense pass, 0 for the others
+                dense = np.zeros(n)
+                dense[idx] = amount
+                self.z += col * dense
+            else:
+                self.z[:, idx] += col[:, idx] * amount
+        else:                               # np.add.at adds a repeated patient's doses one after the other
+            np.add.at(self.z, (slice(None), idx), col[:, idx] * amount)
 
     def step(self) -> np.ndarray:
         """Advance all patients by dt; return the mean output over the step."""
