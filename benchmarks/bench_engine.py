@@ -1,12 +1,16 @@
 """Engine benchmark (prints figures; not a test).
 
-    python benchmarks/bench_engine.py [--patients N] [--years Y] [--chunk-size C] [--trace-patients K]
+    python benchmarks/bench_engine.py [--patients N] [--years Y] [--chunk-size C] [--trace-patients K] [--no-comparison]
 
 On scenarios/mitonmo.toml (run.patients and run.follow_up_days overridden) it times cohort screening, the full engine on
 the mitoxantrone arm, a "bare physiology stepper" (the same ChunkSim physiology stepped with no simpy and no protocol,
 nominal doses queued up front), formatting the CSV tables (events' details are records in the engine and become text
 with the tables, as in `nmosim run`), end to end, and reports peak memory. DESIGN target: full engine within 3x of the
 bare stepper and >= 5,000 patient-years/s on one core.
+
+Then the same for DESIGN's three-regimen comparison: every arm of scenarios/compare-regimens.toml (mitoxantrone,
+baricitinib, belimumab and the untreated arm) on one cohort of N patients, engine and bare stepper (each regimen's
+nominal doses) per arm, and the totals.
 """
 from __future__ import annotations
 
@@ -27,9 +31,11 @@ from sim.chunking import run_arm
 from sim.engine import ChunkSim
 from sim.event_text import rendered
 from sim.runner import Results
-from sim.scenario import Mitoxantrone
+from sim.regimens.belimumab import dose_days
+from sim.scenario import Baricitinib, Belimumab, Mitoxantrone
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "mitonmo.toml"
+COMPARISON = SCENARIO.with_name("compare-regimens.toml")
 
 
 def rss_mib() -> float:
@@ -38,24 +44,46 @@ def rss_mib() -> float:
 
 
 def bare_stepper(scn, arm, cohort) -> tuple[float, float]:
-    """(setup s, stepping s): per chunk a ChunkSim (its simpy env is never run), nominal doses pushed on its dose heap."""
-    reg, end, size = arm.regimen, float(scn.run.follow_up_days), scn.run.chunk_size
+    """(setup s, stepping s): per chunk a ChunkSim (its simpy env is never run) given the regimen's nominal doses."""
+    end, size = float(scn.run.follow_up_days), scn.run.chunk_size
     setup = step = 0.0
     for start in range(0, cohort.n, size):
         t0 = time.perf_counter()
         cs = ChunkSim(scn, arm, cohort.take(slice(start, start + size)), start)
-        for course in range(reg.addl + 1):                 # nominal schedule: amt every ii_days, split over split_days
-            for k in range(reg.split_days):
-                day = course * reg.ii_days + k
-                if day < end:
-                    cs._doses[cs._step_of(day)] = {"mitoxantrone": (list(range(cs.n)),
-                                                                    [reg.amt_mg_per_m2 / reg.split_days] * cs.n)}
+        switches = nominal_doses(cs, arm.regimen, end)
         t1 = time.perf_counter()
+        for day, switch in switches:
+            cs.advance_to(min(day, end))
+            switch()
         cs.advance_to(end)
         t2 = time.perf_counter()
         setup, step = setup + t1 - t0, step + t2 - t1
         del cs
     return setup, step
+
+
+def nominal_doses(cs, reg, end: float) -> list:
+    """Every patient's nominal schedule, no rules: bolus doses pushed on the chunk's dose queue; daily oral dosing
+    switched on for all (every dose taken). Returns [(day, switch)]: what to do when the stepper reaches day."""
+    everyone = list(range(cs.n))
+    if isinstance(reg, Mitoxantrone):                      # amt every ii_days, split over split_days
+        for course in range(reg.addl + 1):
+            for k in range(reg.split_days):
+                day = course * reg.ii_days + k
+                if day < end:
+                    cs._doses[cs._step_of(day)] = {"mitoxantrone": (everyone, [reg.amt_mg_per_m2 / reg.split_days] * cs.n)}
+    elif isinstance(reg, Belimumab):
+        mg = (reg.amt_mg_per_kg * cs.cohort.cov["weight_kg"]).tolist()
+        for day in dose_days(reg.initial_days, reg.ii_days, reg.until_days):
+            if day < end:
+                cs._doses[cs._step_of(day)] = {"belimumab": (everyone, mg)}
+    elif isinstance(reg, Baricitinib):                     # once daily until until_days
+        daily = cs.models["baricitinib"].daily
+        daily.on[:], daily.amt[:], daily.taken[:] = True, reg.amt_mg, True
+        return [(reg.until_days, lambda: daily.on.fill(False))]
+    elif reg.drug != "none":
+        raise SystemExit(f"bench_engine: no nominal schedule for {reg.drug}")
+    return []
 
 
 def assemble(scn, cohort, arm, out) -> Results:
@@ -74,6 +102,7 @@ def main(argv=None) -> None:
     ap.add_argument("--patients", type=int, default=10000)
     ap.add_argument("--years", type=float, default=2.0)
     ap.add_argument("--chunk-size", type=int, default=None, help="default: run.chunk_size of the scenario")
+    ap.add_argument("--no-comparison", action="store_true", help="skip the three-regimen comparison")
     ap.add_argument("--trace-patients", type=int, default=1000,
                     help="patients in the separate tracemalloc pass of the engine (0: skip)")
     a = ap.parse_args(argv)
@@ -153,6 +182,38 @@ def main(argv=None) -> None:
     else:
         print("tracemalloc: skipped (--trace-patients 0)")
     print(f"peak RSS   : {rss_mib():.0f} MiB (ru_maxrss, whole process)")
+    if not a.no_comparison:
+        comparison(sets)
+
+
+def comparison(sets: list[str]) -> None:
+    """Engine and bare stepper on every arm of compare-regimens.toml, and the totals over the treated arms and all."""
+    scn = sim.load_scenario(COMPARISON, overrides=sets)
+    cohort = build_cohort(scn)
+    py = cohort.n * scn.run.follow_up_days / 365.25
+    print(f"comparison : {COMPARISON.name} --set {' '.join(sets)}: {len(scn.arms)} arms x {cohort.n:,} patients, "
+          f"chunk {scn.run.chunk_size}")
+    totals = {"treated": [0.0, 0.0, 0.0], "all arms": [0.0, 0.0, 0.0]}
+    for arm in scn.arms:
+        gc.collect()
+        t0 = time.perf_counter()
+        out = run_arm(scn, arm, cohort, render=False)
+        full = time.perf_counter() - t0
+        events = len(out.events)
+        del out
+        gc.collect()
+        step = bare_stepper(scn, arm, cohort)[1]
+        print(f"  {arm.name:13s}: engine {full:6.2f} s {py / full:8,.0f} patient-years/s   bare {step:6.2f} s "
+              f"{py / step:8,.0f} patient-years/s   ratio {full / step:4.2f}   {events:,} events")
+        for key in (("treated", "all arms") if arm.regimen.drug != "none" else ("all arms",)):
+            t = totals[key]
+            t[0], t[1], t[2] = t[0] + full, t[1] + step, t[2] + py
+    for key, (full, step, pys) in totals.items():
+        print(f"  {key:13s}: engine {full:6.2f} s {pys / full:8,.0f} patient-years/s   bare {step:6.2f} s "
+              f"{pys / step:8,.0f} patient-years/s   ratio {full / step:4.2f}")
+    full, step, pys = totals["treated"]
+    print(f"targets    : three regimens >= 5,000 patient-years/s {'met' if pys / full >= 5000 else 'NOT met'}; "
+          f"within 3x of bare {'met' if full <= 3 * step else 'NOT met'}   peak RSS {rss_mib():.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -50,6 +50,9 @@ class BelimumabModel:
 
 
 # ------------------------------------------------------------------ protocol (simpy process)
+_INFUSION = "belimumab {:g} mg/kg = {:.0f} mg (dose {})"     # infusion details, rendered when written
+
+
 def protocol(sim, i: int, reg: Belimumab):
     """Infusions of amt_mg_per_kg x weight on the dose days; each may bring an infusion reaction."""
     start = sim.env.now
@@ -62,7 +65,7 @@ def protocol(sim, i: int, reg: Belimumab):
             break
         if day > sim.env.now:
             yield sim.env.timeout(day - sim.env.now)
-        sim.give(i, "belimumab", [sim.env.now], mg, f"belimumab {reg.amt_mg_per_kg:g} mg/kg = {mg:.0f} mg (dose {n + 1})")
+        sim.give(i, "belimumab", [sim.env.now], mg, (_INFUSION, reg.amt_mg_per_kg, mg, n + 1))
         given += 1
         if sim.rng(i, "protocol").random() < reg.infusion_reaction_probability:
             sim.log(i, "infusion_reaction", f"infusion reaction at dose {n + 1}")
