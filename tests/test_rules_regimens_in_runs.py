@@ -165,3 +165,34 @@ def test_rules_lymphocyte_rise_shape_of_a_typical_patient():
     out = np.array(out)
     assert 0.25 <= out.max() <= 0.35 and 28 <= out.argmax() + 1 <= 60
     assert abs(out[167]) < 0.05
+
+
+def test_rules_mitoxantrone_rechecks_in_a_run_follow_the_course_schedule():
+    """A WBC below 2.0 with max_rechecks = 2: the same course is re-drawn recheck_days later, at most twice, and the
+    next course is still due on its own day (start + k * ii_days); the run is the same for chunks of 1 and of 40."""
+    sets = ["run.patients=40", "run.follow_up_days=400", "arms.0.regimen.max_rechecks=2", "arms.0.regimen.recheck_days=7",
+            "arms.0.regimen.ii_days=12", "arms.0.regimen.marrow_effect.anc_slope_l_per_mg=300"]   # next course near the nadir
+    t = sim.run(load_scenario(ROOT / "mitonmo.toml", sets + ["run.chunk_size=40"])).tables()
+    assert t == sim.run(load_scenario(ROOT / "mitonmo.toml", sets + ["run.chunk_size=1"])).tables()
+    events = rows(t["events.csv"])
+    rechecked = 0
+    for pid in {e["patient"] for e in events}:
+        mine = [e for e in events if e["patient"] == pid]
+        draws = [(float(e["day"]), e["details"].split("(pre-infusion, course ")[1].rstrip(")"))
+                 for e in mine if e["type"] == "blood_draw" and "(pre-infusion" in e["details"]]
+        decisions = [e["details"] for e in mine if e["type"] == "dose_decision"]
+        assert len(draws) == len(decisions)
+        by_course: dict[int, list[float]] = {}
+        for (day, course), decision in zip(draws, decisions):
+            assert decision.startswith(f"course {course}:")
+            by_course.setdefault(int(course), []).append(day)
+        for course, days in by_course.items():
+            due = (course - 1) * 12.0
+            assert days[0] == due or (days[0] > due and course - 1 in by_course)   # late only behind an earlier course
+            assert len(days) <= 3                                                # the check and at most 2 re-checks
+            assert np.allclose(np.diff(days), 7.0)
+            rechecked += len(days) - 1
+        for (day, course), decision in zip(draws, decisions):
+            if ": recheck;" in decision and day + 7 < 400:
+                assert (day + 7, course) in draws
+    assert rechecked >= 5                                                        # the rule did fire

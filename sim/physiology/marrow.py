@@ -60,7 +60,7 @@ class Friberg:
     def step(self, effect: np.ndarray | float) -> None:
         """Advance by dt with drug effect E on proliferation (fraction of inhibition) constant over the step.
 
-        A patient's step is split into m equal RK4 sub-steps where it is fast: the proliferation rate
+        A patient's step is split into m = ceil(rate * dt) equal RK4 sub-steps where it is fast: the proliferation rate
         ktr*|(1-E)*fb - 1| times dt beyond 1 (a strong effect or a rebound), or the transit rate ktr*dt beyond 2 (RK4 is
         stable to 2.78 on the real axis; the 1-day step's error there is the effect's, not RK4's); elsewhere one step.
         """
@@ -75,22 +75,24 @@ class Friberg:
         stiff = np.maximum(np.abs(growth), 0.5)
         stiff *= self.ktr
         stiff *= self.dt
-        m = int(np.ceil(stiff.max())) if n else 1
-        if m <= 1:
+        fast = stiff > 1.0
+        if not fast.any():
             self._rk4(self.y, ome, self.ktr, self.dt, growth)
             return
-        fast = stiff > 1.0
         idx = np.flatnonzero(fast)
         rest = np.flatnonzero(~fast)
         if rest.size:
             y = self.y[:, rest]
             self._rk4(y, ome[rest], self.ktr[rest], self.dt, growth[rest])
             self.y[:, rest] = y
-        y = self.y[:, idx]
-        for _ in range(m):
-            self._rk4(y, ome[idx], self.ktr[idx], self.dt / m)
-        np.maximum(y, _FLOOR, out=y)
-        self.y[:, idx] = y
+        subs = np.ceil(stiff[idx]).astype(int)      # each patient's own sub-step count: none depends on the others
+        for m in np.unique(subs).tolist():
+            sel = idx[subs == m]
+            y = self.y[:, sel]
+            for _ in range(m):
+                self._rk4(y, ome[sel], self.ktr[sel], self.dt / m)
+            np.maximum(y, _FLOOR, out=y)
+            self.y[:, sel] = y
 
     def count(self) -> np.ndarray:
         """Circulating count (10^9/L) now."""
