@@ -14,7 +14,8 @@ import numpy as np
 import simpy
 
 from .cohort import Cohort
-from .disease import attack_steps, edss_at, edss_on_days, report_edss, report_edss_array
+from .chunk_edss import ChunkEdss
+from .disease import attack_steps, report_edss, report_edss_array
 from .event_text import rendered
 from .labs import LabBench
 from .physiology.hazards import HazardClock
@@ -94,8 +95,7 @@ class ChunkSim:
         inf = scn.infection
         self.inf_rate = inf.base_rate_per_year / YEAR_DAYS
         self.attacks: list[list[tuple[float, float, float]]] = [[] for _ in range(n)]   # (day, acute, residual)
-        self._hist_attacks: dict[int, list[tuple[float, float, float]]] = {}           # pre-study, built on first use
-        self._edss_chronic = cov["edss_chronic"].tolist()
+        self.edss = ChunkEdss(cohort, self.attacks, dis.edss)
         self.infections: list[list[tuple[float, float]]] = [[] for _ in range(n)]      # (day, observed WBC)
         self.n_infections = np.zeros(n, int)
         self.n_serious = np.zeros(n, int)
@@ -370,21 +370,7 @@ class ChunkSim:
 
     def _edss(self, i: int, day: float) -> float:
         """Continuous EDSS of patient i on `day`, from its pre-study and on-study attacks."""
-        return self._edss_on(i, (day,))[0]
-
-    def _edss_on(self, i: int, days) -> list[float]:
-        """Continuous EDSS of patient i on each of `days`."""
-        hist = self._hist_attacks.get(i)
-        if hist is None:
-            c = self.cohort
-            ok = ~np.isnan(c.hist_days[i])
-            hist = self._hist_attacks[i] = list(zip(c.hist_days[i][ok].tolist(), c.hist_acute[i][ok].tolist(),
-                                                    c.hist_residual[i][ok].tolist()))
-        both = hist + self.attacks[i]
-        at, acute, resid = zip(*both) if both else ((), (), ())
-        e = self.scn.disease.edss
-        drift, chronic = e.drift_per_year / YEAR_DAYS, self._edss_chronic[i]
-        return [edss_at(day, chronic, at, acute, resid, e.recovery_days, drift) for day in days]
+        return self.edss.of(i, (day,))[0]
 
     # ---------------------------------------------------------------- run and collect
     def run(self, render: bool = True) -> ChunkResult:
@@ -417,7 +403,7 @@ class ChunkSim:
         scn = self.scn
         visit = scn.disease.edss.visit_interval_days
         days = (np.arange(1, math.ceil(self.end / visit - 1e-9)) * visit).tolist() + [self.end]
-        reported = report_edss_array(self._edss_chunk(days)).tolist()
+        reported = report_edss_array(self.edss.on_days(days)).tolist()
         visit_days = days[:-1]
         for i, row in enumerate(reported):
             for d, e in zip(visit_days, row):
@@ -431,18 +417,6 @@ class ChunkSim:
             self.res.labs += mine
         self._events = self._labs = []
         self.res.patients.update(patient_columns(self, [row[-1] for row in reported]))
-
-    def _edss_chunk(self, days: list[float]) -> np.ndarray:
-        """(n, len(days)) continuous EDSS of every patient of the chunk, from pre-study and on-study attacks."""
-        c, e = self.cohort, self.scn.disease.edss
-        k = max((len(a) for a in self.attacks), default=0)
-        on = np.full((3, self.n, k), np.nan)
-        for i, a in enumerate(self.attacks):
-            if a:
-                on[:, i, :len(a)] = np.array(a).T
-        return edss_on_days(days, np.asarray(self._edss_chronic), np.hstack([c.hist_days, on[0]]),
-                            np.hstack([c.hist_acute, on[1]]), np.hstack([c.hist_residual, on[2]]), e.recovery_days,
-                            e.drift_per_year / YEAR_DAYS)
 
 
 def _sd(cv: float) -> float:

@@ -70,7 +70,7 @@ def simulate_patient(scn: Scenario, patient: int, arm: str | None = None) -> Cou
     res = sim.run()
     days = np.array([t for t, _, _ in sim.trace])
     visit = np.arange(0.0, scn.run.follow_up_days + 1e-9, 1.0)
-    edss = np.array([report_edss(x) for x in sim._edss_on(0, (visit + 1e-9).tolist())])
+    edss = np.array([report_edss(x) for x in sim.edss.of(0, (visit + 1e-9).tolist())])
     cov = {k: float(v[0]) for k, v in cohort.cov.items() if np.ndim(v) == 1 and np.issubdtype(np.asarray(v).dtype, np.number)}
     bands = next((list(r.wbc_bands) for r in leaf_regimens(the_arm.regimen) if isinstance(r, Mitoxantrone)), [])
     attacks = getattr(sim, "attacks", [[]])[0]
