@@ -187,7 +187,7 @@ class Run(Frozen):
     seed: Annotated[int, Field(ge=0)]
     patients: Annotated[int, Field(ge=1)]
     follow_up_days: PositiveFloat
-    chunk_size: Annotated[int, Field(ge=1)] = 2000
+    chunk_size: Annotated[int, Field(ge=1)] = 5000
     step_days: Annotated[float, Field(gt=0, le=1)] = 1.0
     replicate: Annotated[int, Field(ge=0)] = 0
 
