@@ -169,12 +169,13 @@ class ChunkSim:
         if day < self.end:
             self._lab_queue.setdefault(self._step_of(day), []).append((day, i, context))
 
-    def measure_lvef(self, i: int, cumulative_mg_per_m2: float) -> float:
-        """Observed LVEF (%) of patient i now: baseline less the decline per mg/m2 given, plus measurement error."""
+    def measure_lvef(self, i: int, cumulative_mg_per_m2: float, day: float | None = None) -> float:
+        """Observed LVEF (%) of patient i now (logged on `day` if given): baseline less the decline per mg/m2 given, plus
+        measurement error."""
         true = self._lvef0[i] - self._lvef_decline[i] * cumulative_mg_per_m2
         obs = round(float(true + self.lvef_sd * self.rng(i, "protocol").standard_normal()), 1)
         self.lvef_last[i] = obs
-        self.log(i, "lvef", ("LVEF {:.1f}%", obs))
+        self.log(i, "lvef", ("LVEF {:.1f}%", obs), day)
         return obs
 
     def give(self, i: int, drug: str, days: list[float], amount: float, text) -> None:

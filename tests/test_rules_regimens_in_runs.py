@@ -196,3 +196,16 @@ def test_rules_mitoxantrone_rechecks_in_a_run_follow_the_course_schedule():
             if ": recheck;" in decision and day + 7 < 400:
                 assert (day + 7, course) in draws
     assert rechecked >= 5                                                        # the rule did fire
+
+
+def test_rules_pre_infusion_draws_carry_the_stepper_time_off_the_grid():
+    """With a step that does not divide the course days (0.7 d), a pre-infusion draw is dated at the stepper time
+    whose state it reads (as every other draw), while the dose decision keeps the course day; chunk 1 == chunk 30."""
+    sets = ["run.patients=30", "run.follow_up_days=400", "run.step_days=0.7"]
+    t = sim.run(load_scenario(ROOT / "mitonmo.toml", sets + ["run.chunk_size=30"])).tables()
+    assert t == sim.run(load_scenario(ROOT / "mitonmo.toml", sets + ["run.chunk_size=1"])).tables()
+    pre = [float(r["day"]) for r in rows(t["labs.csv"]) if r["context"].startswith("pre-infusion")]
+    assert pre and all(abs(d / 0.7 - round(d / 0.7)) < 0.002 for d in pre)          # on the 0.7-day grid
+    assert any(d % 90 for d in pre)                                                  # course days 90, 180 are not on it
+    decided = {float(e["day"]) for e in rows(t["events.csv"]) if e["type"] == "dose_decision"}
+    assert decided <= {0.0, 90.0, 180.0, 270.0, 360.0}

@@ -60,12 +60,14 @@ class CourseClinic:
         self._calendar: dict[float, list[tuple[int, _Plan, str]]] = {}
         self._queues: dict[int, list] = {}     # split_days -> the dose queues of this visit's infusion days
         self._bsa = sim.cohort.cov["bsa_m2"].tolist()
+        self.now = 0.0            # the time being handled: a visit's calendar time (not the booker-rounded env.now)
         self.closed = False
 
     def attend(self, i: int, reg: Mitoxantrone):
         sim = self.sim
         hist = sim.history(i, "mitoxantrone", lambda: CourseHistory(infections=sim.infections[i]))
-        plan = self._plans[i] = _Plan(reg, hist, sim.env.now, 0, sim.env.event())
+        self.now = sim.env.now
+        plan = self._plans[i] = _Plan(reg, hist, self.now, 0, sim.env.event())
         self._schedule_course(i, plan)
         try:
             return (yield plan.done)
@@ -99,7 +101,7 @@ class CourseClinic:
                 self._at(day, i, plan, "course")
                 return
         done = min(plan.start_day + (reg.addl + 1) * reg.ii_days, sim.end)  # the last course's interval has passed
-        if done > sim.env.now:
+        if done > self.now:
             self._at(done, i, plan, "done")
         else:
             self._completed(i, plan)
@@ -109,6 +111,7 @@ class CourseClinic:
         entries = self._calendar.pop(day, ())
         if self.closed:
             return
+        self.now = day            # everyone booked for `day` is seen on `day`, whoever booked it first
         self.sim.sync()
         checks = []
         for i, plan, kind in entries:
@@ -122,9 +125,9 @@ class CourseClinic:
             checks.append((i, plan))
         if not checks:
             return
-        now = self.sim.env.now
         self._queues = {}
-        wbcs = self.sim.draw_labs_many([i for i, _ in checks], [now] * len(checks),
+        sim = self.sim            # draws carry the stepper's time, where the state they read is (as draw_labs)
+        wbcs = sim.draw_labs_many([i for i, _ in checks], [sim.t] * len(checks),
                                        [_pre_infusion(plan.course) for _, plan in checks])
         for (i, plan), wbc in zip(checks, wbcs):
             self._decide(i, plan, wbc)
@@ -132,14 +135,14 @@ class CourseClinic:
     # ------------------------------------------------------------ one patient's course
     def _decide(self, i: int, plan: _Plan, wbc: float) -> None:
         sim, reg, hist = self.sim, plan.reg, plan.hist
-        now, course = sim.env.now, plan.course
-        lvef = sim.measure_lvef(i, hist.cumulative_mg_per_m2) if reg.lvef.check_before_each_course else None
+        now, course = self.now, plan.course
+        lvef = sim.measure_lvef(i, hist.cumulative_mg_per_m2, now) if reg.lvef.check_before_each_course else None
         decision = decide_dose(wbc, hist, reg, lvef)
         action = decision.action
         if action == "give":
-            sim.log(i, "dose_decision", (_GIVE, course + 1, decision.dose_mg_per_m2, "; ".join(decision.reasons)))
+            sim.log(i, "dose_decision", (_GIVE, course + 1, decision.dose_mg_per_m2, "; ".join(decision.reasons)), now)
         else:
-            sim.log(i, "dose_decision", (_OTHER, course + 1, action, "; ".join(decision.reasons)))
+            sim.log(i, "dose_decision", (_OTHER, course + 1, action, "; ".join(decision.reasons)), now)
         if action == "recheck" and now + reg.recheck_days < sim.end:
             hist.rechecks += 1
             self._at(now + reg.recheck_days, i, plan, "recheck")
@@ -165,7 +168,7 @@ class CourseClinic:
     def _infuse(self, i: int, plan: _Plan, dose_mg_per_m2: float) -> None:
         """The course's infusions over split_days, its toxicity draw and the blood checks after it."""
         sim, reg, hist = self.sim, plan.reg, plan.hist
-        now, course = sim.env.now, plan.course
+        now, course = self.now, plan.course
         split = reg.split_days
         queues = self._queues.get(split)
         if queues is None:
@@ -187,7 +190,7 @@ class CourseClinic:
         sim.dosed(i)
 
     def _completed(self, i: int, plan: _Plan) -> None:
-        reg, hist, now = plan.reg, plan.hist, self.sim.env.now
+        reg, hist, now = plan.reg, plan.hist, self.now
         done = min(plan.start_day + (reg.addl + 1) * reg.ii_days, self.sim.end)
         self._end(i, plan, Outcome("schedule completed", f"schedule completed: {hist.courses_given} courses, "
                                    f"{hist.cumulative_mg_per_m2:g} mg/m2", now, done, True))
