@@ -7,8 +7,8 @@ are timed by interpolating the cumulative-hazard crossing inside a step.
 from __future__ import annotations
 
 import math
-from operator import itemgetter
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import numpy as np
 import simpy

@@ -43,6 +43,11 @@ def _after(days: float, course: int) -> str:
     return f"{days:g} d after course {course + 1}"
 
 
+def _done_day(plan: _Plan, end_day: float) -> float:
+    """When the plan's schedule completes: the interval after its last course due has passed (or follow-up ends)."""
+    return min(plan.start_day + (plan.reg.addl + 1) * plan.reg.ii_days, end_day)
+
+
 def protocol(sim, i: int, reg: Mitoxantrone):
     """Patient i's mitoxantrone course plan from now (a protocol generator): its Outcome when the plan ends."""
     clinic = sim.clinics.get("mitoxantrone")
@@ -100,9 +105,8 @@ class CourseClinic:
             if day < sim.end:
                 self._at(day, i, plan, "course")
                 return
-        done = min(plan.start_day + (reg.addl + 1) * reg.ii_days, sim.end)  # the last course's interval has passed
-        if done > self.now:
-            self._at(done, i, plan, "done")
+        if _done_day(plan, sim.end) > self.now:
+            self._at(_done_day(plan, sim.end), i, plan, "done")
         else:
             self._completed(i, plan)
 
@@ -190,8 +194,7 @@ class CourseClinic:
         sim.dosed(i)
 
     def _completed(self, i: int, plan: _Plan) -> None:
-        reg, hist, now = plan.reg, plan.hist, self.now
-        done = min(plan.start_day + (reg.addl + 1) * reg.ii_days, self.sim.end)
+        hist, now, done = plan.hist, self.now, _done_day(plan, self.sim.end)
         self._end(i, plan, Outcome("schedule completed", f"schedule completed: {hist.courses_given} courses, "
                                    f"{hist.cumulative_mg_per_m2:g} mg/m2", now, done, True))
 
