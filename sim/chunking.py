@@ -39,6 +39,7 @@ def run_arm(scn: Scenario, arm: Arm, cohort: Cohort, render: bool = True) -> Chu
         out.events += part.events
         out.labs += part.labs
         out.tallies += part.tallies
+        out.attacks += part.attacks
         for k, v in part.patients.items():
             out.patients.setdefault(k, []).extend(v)
     gc.unfreeze()

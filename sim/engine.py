@@ -39,6 +39,7 @@ class ChunkResult:
     labs: list[tuple] = field(default_factory=list)       # (patient, day, wbc, anc, alc, hb, context), (patient, day) order
     patients: dict[str, list] = field(default_factory=dict)
     tallies: list[tuple] = field(default_factory=list)    # (patient, kind, cause)
+    attacks: list[tuple] = field(default_factory=list)    # (patient, day, phenotype, acute, residual, pre_study), by patient
 
 
 class ChunkSim:
@@ -417,7 +418,20 @@ class ChunkSim:
             mine.sort(key=_day)
             self.res.labs += mine
         self._events = self._labs = []
+        self.res.attacks = attack_rows(self)
         self.res.patients.update(patient_columns(self, [row[-1] for row in reported]))
+
+
+def attack_rows(sim: "ChunkSim") -> list[tuple]:
+    """Every attack of the chunk's patients, pre-study (negative days) then on study, in patient and day order."""
+    c, rows = sim.cohort, []
+    for i, pid in enumerate(sim.ids):
+        ok = ~np.isnan(c.hist_days[i])
+        for d, a, r in zip(c.hist_days[i][ok].tolist(), c.hist_acute[i][ok].tolist(), c.hist_residual[i][ok].tolist()):
+            rows.append((pid, d, "unspecified", a, r, True))
+        for d, a, r in sim.attacks[i]:
+            rows.append((pid, d, "unspecified", a, r, False))
+    return rows
 
 
 def _sd(cv: float) -> float:
