@@ -11,7 +11,7 @@ from sim.edss_scale import edss_improved, edss_worsened
 from sim.outputs import json_text
 from sim.readouts import attacks_distribution, first_relapse_times, summarize_arm, who_grade
 from sim.readouts.basic import WHO_NEUTROPENIA_EDGES
-from sim.readouts.disability import disability
+from sim.readouts.disability import edss_change
 
 
 @pytest.mark.parametrize("anc, grade", [(2.0, 0), (1.99, 1), (1.5, 1), (1.49, 2), (1.0, 2), (0.99, 3), (0.5, 3),
@@ -32,7 +32,7 @@ def test_rules_edss_worsening_and_improvement_edges(base, later, worse, better):
 
 
 def test_rules_disability_shares_add_up():
-    d = disability([3.0, 5.5, 6.0, 4.0], [4.0, 6.0, 5.5, 4.0])
+    d = edss_change([3.0, 5.5, 6.0, 4.0], [4.0, 6.0, 5.5, 4.0])
     assert d["worsened_share"] == 0.25 and d["improved_share"] == 0.25 and d["stable_share"] == 0.5
     assert d["edss_change_from_baseline"]["median"] == pytest.approx(0.25)
 

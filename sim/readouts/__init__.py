@@ -1,6 +1,7 @@
 """Trial readouts from per-patient tables: pure functions over arrays, with no simulation imports.
 
-`summarize_arm` gives one arm's table (efficacy over follow-up and on treatment, disability, safety, treatment);
+`summarize_arm` gives one arm's table (efficacy over follow-up and, for the on-treatment population, on treatment;
+disability and deaths; safety; treatment);
 `compare_arms` the comparisons with the reference arm. docs/summary.md documents the keys.
 """
 from __future__ import annotations
@@ -9,12 +10,12 @@ from collections import Counter
 
 import numpy as np
 
-from .basic import (arr_reduction, distribution, grade_counts, median_iqr, rate_ratio_exact, share,  # noqa: F401
-                    who_grade, who_leukopenia_grade)
+from .basic import (arr_reduction, distribution, grade_counts, median_iqr, optional_column,  # noqa: F401
+                    rate_ratio_exact, share, take, who_grade, who_leukopenia_grade)
 from .compare import compare_arms, regression_to_the_mean  # noqa: F401
-from .disability import disability
+from .disability import deaths, disability, edss_change  # noqa: F401
 from .efficacy import (attacks_distribution, counts_and_years, efficacy, first_relapse_times,  # noqa: F401
-                       km_table, time_to_first_relapse)
+                       km_summary, km_table, on_treatment_mask, relapse_count_dispersion, time_to_first_relapse)
 from .safety import safety
 
 
@@ -28,7 +29,7 @@ def summarize_arm(p: dict[str, np.ndarray], tallies: list[tuple[int, str, str]],
         "patients": len(p["patient"]),
         **follow,
         "on_treatment": on,
-        "disability": disability(p["edss_start"], p["edss_end"]),
+        "disability": disability(p, alpha),
         "safety": safety(p, tallies),
         "treatment": {"doses_given": distribution(p["doses_given"]),
                       "phase_paths": dict(sorted(Counter(x for x in p["phases"] if x).items()))},

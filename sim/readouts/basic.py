@@ -5,6 +5,23 @@ import numpy as np
 from scipy import stats
 
 
+def optional_column(p: dict, name: str, n: int, fill, dtype=float) -> np.ndarray:
+    """Column `name` of the per-patient table, or `fill` for every one of the n patients when the table lacks it."""
+    if name in p:
+        return np.asarray(p[name], dtype=dtype)
+    return np.full(n, fill, dtype=dtype)
+
+
+def take(p: dict, mask) -> dict:
+    """The per-patient table restricted to the patients where mask is True (columns of another length kept as they are)."""
+    m = np.asarray(mask, bool)
+    out = {}
+    for k, v in p.items():
+        a = v if isinstance(v, np.ndarray) else np.asarray(v, dtype=object)
+        out[k] = a[m] if a.ndim == 1 and a.shape[0] == m.size else v
+    return out
+
+
 def median_iqr(x) -> dict:
     """Median and interquartile range (numpy's linear interpolation); None for no data."""
     x = np.asarray(x, float)
@@ -18,6 +35,9 @@ def median_iqr(x) -> dict:
 def arr_reduction(pre_arr, on_arr) -> dict:
     """Median per-patient ARR before and during treatment, the reduction of the medians (as the seeds report), and the median of per-patient reductions."""
     pre, on = np.asarray(pre_arr, float), np.asarray(on_arr, float)
+    if pre.size == 0:
+        return {"median_pre_study": None, "median_on_study": None, "median_reduction_percent": None,
+                "per_patient_reduction_median_percent": None}
     mp, mo = float(np.median(pre)), float(np.median(on))
     red = None if mp == 0 else 100.0 * (1.0 - mo / mp)
     ok = pre > 0

@@ -32,7 +32,7 @@ def compare_arms(arms: dict[str, dict], columns: dict[str, dict], reference: str
         if len(arms) > 2:
             out["logrank_all_arms"] = logrank(days, ev, lab)
     if untreated:
-        out["regression_to_the_mean"] = regression_to_the_mean(arms, untreated[0])
+        out["regression_to_the_mean"] = regression_to_the_mean(arms, untreated[0], estimand)
     return out
 
 
@@ -51,16 +51,17 @@ def _stack(columns: dict[str, dict], estimand: str, pick) -> tuple[np.ndarray, n
     return np.concatenate(a), np.concatenate(b), np.array(labels, dtype=object)
 
 
-def regression_to_the_mean(arms: dict[str, dict], untreated: str) -> dict:
-    """The untreated arm's fall of the median ARR from the pre-study year, and each treated arm's fall beyond it."""
-    rtm = arms[untreated]["arr_change"]["median_reduction_percent"]
+def regression_to_the_mean(arms: dict[str, dict], untreated: str, estimand: str = "follow_up") -> dict:
+    """The untreated arm's fall of the median ARR from the pre-study year, and each treated arm's fall beyond it, under
+    the estimand: the ARR over the whole follow-up, or on treatment (the `arr_change` of the on-treatment block)."""
+    rtm = _block(arms[untreated], estimand)["arr_change"]["median_reduction_percent"]
     treated = {}
     for name, a in arms.items():
         if name != untreated:
-            red = a["arr_change"]["median_reduction_percent"]
+            red = _block(a, estimand)["arr_change"]["median_reduction_percent"]
             treated[name] = {"median_arr_reduction_percent": red,
                              "beyond_untreated_percentage_points": None if rtm is None or red is None else red - rtm}
-    return {"untreated_arm": untreated, "untreated_median_arr_reduction_percent": rtm,
+    return {"untreated_arm": untreated, "estimand": estimand, "untreated_median_arr_reduction_percent": rtm,
             "note": "reduction of the median ARR from the pre-study year with no drug: the entry rule selects patients "
                     "in a high-relapse spell (regression to the mean)",
             "treated_arms": treated}

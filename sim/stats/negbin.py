@@ -52,6 +52,25 @@ def nb_rate_ratios(counts, exposure_years, arm_labels, reference, alpha: float =
     return _finish(out, notes + fit["notes"])
 
 
+def nb_dispersion(counts, exposure_years) -> dict:
+    """NB2 dispersion alpha (Var = mu + alpha*mu^2, dimensionless) of one group's counts with offset log(exposure in
+    years): intercept-only maximum likelihood, with the same boundary rule as `nb_rate_ratios`.
+
+    Returns {"alpha", "rate_per_year", "method", "note", "n_used"}; alpha is None when undefined (no events) and 0.0
+    with the Poisson method when its MLE is on the boundary (no overdispersion)."""
+    y = np.asarray(counts, float).ravel()
+    y, t, arms, notes = _clean(y, exposure_years, np.zeros(y.size, dtype=object))
+    out = {"alpha": None, "rate_per_year": None, "method": None, "n_used": int(y.size)}
+    if y.size == 0:
+        return _finish(out, notes + ["no patients with exposure"])
+    if y.sum() == 0:
+        return _finish(out, notes + ["no events: dispersion not estimable"])
+    fit = _fit(y, t, arms, [0])
+    out.update(alpha=fit["alpha"], rate_per_year=float(np.exp(fit["beta"][0])), method=fit["method"],
+               log_likelihood=fit["loglik"])
+    return _finish(out, notes + fit["notes"])
+
+
 def _clean(counts, exposure_years, arm_labels):
     """Validate inputs and drop rows with zero exposure (returns counts, years, labels, notes)."""
     y = np.asarray(counts, float).ravel()
