@@ -25,9 +25,16 @@ READOUTS = {
     "relapse_free_probability_week_52": ("time_to_first_relapse", "relapse_free_probability", "week_52", "estimate"),
     "on_treatment_arr_pooled_per_year": ("on_treatment", "arr_pooled_per_year", "estimate"),
     "on_treatment_relapse_free_share": ("on_treatment", "relapse_free_share"),
+    "on_treatment_patients": ("on_treatment", "patients"),
     "edss_worsened_share": ("disability", "worsened_share"),
+    "edss_worsened_confirmed_6m_share": ("disability", "worsened_confirmed_6m_share"),
+    "death_share": ("disability", "deaths", "share"),
     "patients_with_infection_share": None,     # computed below
 }
+
+
+#: Per-patient columns holding text (kept as object arrays); the rest are numbers.
+TEXT_COLUMNS = ("arm", "discontinuation", "phases", "death_cause")
 
 
 def _get(d: dict, path: tuple):
@@ -49,7 +56,7 @@ def _run_one(scn: Scenario, arm: Arm, key: int) -> dict:
     """Per-patient columns of one arm on its own cohort (stream key `key`)."""
     s = scn.model_copy(update={"run": scn.run.model_copy(update={"replicate": key})})
     out = run_arm(s, arm, build_cohort(s), render=False)
-    cols = {k: np.asarray(v, dtype=object if k in ("arm", "discontinuation", "phases") else float)
+    cols = {k: np.asarray(v, dtype=object if k in TEXT_COLUMNS else float)
             for k, v in out.patients.items()}
     return {"columns": cols, "tallies": out.tallies}
 

@@ -41,6 +41,12 @@ def _grades(g: dict, n: int) -> str:
                                                            if n else "")
 
 
+def _deaths(d: dict) -> str:
+    if not d["died"]:
+        return "0"
+    return f"{d['died']} ({_pct(d['share'])}); " + _tally(d["causes"])
+
+
 def arm_rows(a: dict) -> list[tuple[str, str]]:
     """Label and value of each readout of one arm."""
     arr, ch, n, on = a["arr_pooled_per_year"], a["arr_change"], a["patients"], a["on_treatment"]
@@ -60,12 +66,16 @@ def arm_rows(a: dict) -> list[tuple[str, str]]:
         ("first relapse: median days (CI)", _km(ttf["median_days"])),
         ("relapse-free at week 52 (KM)", _prob(ttf["relapse_free_probability"]["week_52"])),
         ("relapse-free at 2 years (KM)", _prob(ttf["relapse_free_probability"]["year_2"])),
+        ("on treatment: patients (dosed)", f"{on['patients']} of {n}"),
         ("on treatment: patient-years", _num(on["patient_years"], ".1f")),
         ("on treatment: pooled ARR", _ci(on["arr_pooled_per_year"])),
         ("on treatment: median ARR reduction", _reduction(on["arr_change"]["median_reduction_percent"])),
         ("on treatment: relapse-free", _pct(on["relapse_free_share"])),
         ("EDSS median start / end", f"{_num(dis['edss_start']['median'], '.1f')} / {_num(dis['edss_end']['median'], '.1f')}"),
         ("EDSS worsened / improved", f"{_pct(dis['worsened_share'])} / {_pct(dis['improved_share'])}"),
+        ("EDSS confirmed worsening 3m / 6m",
+         f"{_pct(dis['worsened_confirmed_3m_share'])} / {_pct(dis['worsened_confirmed_6m_share'])}"),
+        ("deaths", _deaths(dis["deaths"])),
         ("doses given, median", _num(tr["doses_given"]["median"], ".0f")),
         ("dose reductions", _tally(saf["dose_reductions_by_reason"])),
         ("skipped infusions", _tally(saf["skipped_infusions_by_reason"])),
