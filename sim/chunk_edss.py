@@ -28,7 +28,8 @@ class ChunkEdss:
         both = hist + self.attacks[i]
         at, acute, resid = zip(*both) if both else ((), (), ())
         chronic, rec, drift = self.chronic[i], self.params.recovery_days, self.drift_per_day
-        return [edss_at(day, chronic, at, acute, resid, rec, drift) for day in days]
+        top = self.params.ceiling
+        return [edss_at(day, chronic, at, acute, resid, rec, drift, top) for day in days]
 
     def on_days(self, days: list[float]) -> np.ndarray:
         """(n, len(days)) continuous EDSS of every patient on `days`."""
@@ -40,4 +41,4 @@ class ChunkEdss:
                 on[:, i, :len(a)] = np.array(a).T
         return edss_on_days(days, np.asarray(self.chronic), np.hstack([c.hist_days, on[0]]),
                             np.hstack([c.hist_acute, on[1]]), np.hstack([c.hist_residual, on[2]]),
-                            self.params.recovery_days, self.drift_per_day)
+                            self.params.recovery_days, self.drift_per_day, self.params.ceiling)

@@ -8,6 +8,7 @@ import numpy as np
 from scipy.special import gammaincinv, ndtri
 
 from .disease import attack_steps, dist_from_uniform, report_edss
+from .relapse_process import attack_days, spell_path, spell_rates
 from .scenario import YEAR_DAYS, Criterion, Scenario
 from .streams import patient_rngs
 
@@ -26,9 +27,13 @@ COND_BASE = 30     # 16 condition slots (conditions taken in sorted name order)
 N_COND = 16
 SLOT.update({"hb": 46, "egfr": 47, "adherence": 48, "screen_hb": 49})   # slots 46-63: covariates added later
 SLOT.update({"mitoxantrone_responder": 50})   # appended: a uniform for the mitoxantrone responder mixture
+SLOT.update({"death_threshold": 51, "spell_initial": 52})   # appended: background death; the first activity spell
 HIST_BASE = 64     # per pre-study attack: gap, severe, size, residual
 HIST_MAX = 64
-BLOCK = HIST_BASE + 4 * HIST_MAX
+PHENO_BASE = HIST_BASE + 4 * HIST_MAX    # per pre-study attack: its phenotype
+SPELL_BASE = PHENO_BASE + HIST_MAX       # the lengths of the activity spells from the start of the history
+SPELL_MAX = 64
+BLOCK = SPELL_BASE + SPELL_MAX
 
 
 @dataclass
@@ -36,7 +41,7 @@ class Candidates:
     """Arrays over a batch of candidates (true values, observed screening values, history)."""
 
     key: np.ndarray
-    cov: dict[str, np.ndarray]
+    cov: dict[str, np.ndarray]   # 1-D columns, and 2-D: hist_phenotype, spell_switches (n, SPELL_MAX)
     hist_days: np.ndarray        # (n, HIST_MAX), NaN where no attack; negative days before baseline
     hist_acute: np.ndarray
     hist_residual: np.ndarray
@@ -115,27 +120,32 @@ def draw_candidates(scn: Scenario, keys: np.ndarray) -> Candidates:
         cov[name] = (U[:, COND_BASE + j] < c.conditions[name]).astype(float)
     for name, j in ETA.items():
         cov[f"eta_{name}"] = ndtri(U[:, ETA_BASE + j])
-    # latent untreated relapse rate: mu * Gamma(shape 1/k, scale k)
+    # latent untreated relapse rate: mu * Gamma(shape 1/k, scale k), modulated by activity spells (relapse_process.py)
     k = dis.frailty_k
     frail = k * gammaincinv(1.0 / k, u("frailty")) if k > 0 else np.ones(n)
     cov["untreated_arr"] = dis.untreated_arr * frail
     cov["relapse_threshold"] = -np.log1p(-u("relapse_threshold"))
     cov["infection_threshold"] = -np.log1p(-u("infection_threshold"))
-    # pre-study history: the same process (with the attack gap) from -history_days to 0
-    H = U[:, HIST_BASE:].reshape(n, HIST_MAX, 4)
-    gaps = -np.log1p(-H[:, :, 0])
-    rate_day = cov["untreated_arr"] / YEAR_DAYS
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = -c.history_days + np.cumsum(gaps, axis=1) / rate_day[:, None] + dis.attack_gap_days * np.arange(HIST_MAX)
-    t = np.where(t < 0, t, np.nan)
-    acute, residual = attack_steps(H[:, :, 1], H[:, :, 2], H[:, :, 3], dis.edss)
-    acute, residual = np.where(np.isnan(t), 0.0, acute), np.where(np.isnan(t), 0.0, residual)
+    cov["death_threshold"] = -np.log1p(-u("death_threshold"))
+    active0, switches = spell_path(dis, u("spell_initial"), U[:, SPELL_BASE:SPELL_BASE + SPELL_MAX], -c.history_days)
+    cov["spell_active0"], cov["spell_switches"] = active0, switches
+    # pre-study history: the same process (with the attack gap) from -history_days to 0; patients are alive at entry
+    H = U[:, HIST_BASE:PHENO_BASE].reshape(n, HIST_MAX, 4)
+    rates = spell_rates(dis, frail)
+    t = attack_days(rates, active0, switches, -c.history_days, dis.attack_gap_days, -np.log1p(-H[:, :, 0]))
+    kind, acute, residual, _ = attack_steps(U[:, PHENO_BASE:SPELL_BASE], H[:, :, 1], H[:, :, 2], H[:, :, 3], dis.edss)
+    none = np.isnan(t)
+    acute, residual = np.where(none, 0.0, acute), np.where(none, 0.0, residual)
+    cov["hist_phenotype"] = np.where(none, -1, kind)
     chronic = dist_from_uniform(u("edss"), c.edss_chronic)
     with np.errstate(invalid="ignore"):
-        decay = np.where(np.isnan(t), 0.0, np.exp(np.nan_to_num(t) / dis.edss.recovery_days))
-    cov["edss_continuous"] = np.clip(chronic + (residual + (acute - residual) * decay).sum(axis=1), 0, 10)
+        decay = np.where(none, 0.0, np.exp(np.nan_to_num(t) / dis.edss.recovery_days))
+    ceiling = dis.edss.ceiling
+    cov["edss_continuous"] = np.clip(chronic + (residual + (acute - residual) * decay).sum(axis=1), 0, ceiling)
     cov["edss_chronic"] = chronic
     cov["edss"] = np.array([report_edss(x) for x in cov["edss_continuous"]])
+    last = np.max(np.where(none, -np.inf, t), axis=1)
+    cov["days_since_last_attack"] = -last
     return Candidates(np.asarray(keys), cov, t, acute, residual)
 
 

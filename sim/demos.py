@@ -285,4 +285,4 @@ def _power_curves(base: Scenario, sizes: tuple[int, ...], effects: tuple[float, 
 def _columns(scn: Scenario, cohort, arm: Arm, n: int) -> dict[str, np.ndarray]:
     """Per-patient columns of the first n patients of `cohort` on `arm`."""
     part = ChunkSim(scn, arm, cohort.take(slice(0, n)), 0).run().patients
-    return {k: np.asarray(v, dtype=object if k in ("arm", "discontinuation", "phases") else float) for k, v in part.items()}
+    return {k: np.asarray(v, dtype=object if k in ("arm", "discontinuation", "phases", "death_cause") else float) for k, v in part.items()}

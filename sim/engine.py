@@ -15,10 +15,12 @@ import simpy
 
 from .cohort import Cohort
 from .chunk_edss import ChunkEdss
-from .disease import attack_steps, report_edss, report_edss_array
+from .disease import attack_steps, phenotype_names, report_edss, report_edss_array
+from .edss_scale import confirmed_change_day
 from .event_text import rendered
 from .labs import LabBench
 from .physiology.hazards import HazardClock
+from .relapse_process import SpellClock, spell_rates
 from .physiology.marrow import Friberg, Lymphocytes
 from .regimens import build_model, treat
 from .regimens.outcome import Outcome
@@ -86,12 +88,29 @@ class ChunkSim:
         self.stopped = np.zeros(n, bool)
         self.covered_until = np.full(n, np.nan)
         self._lab_queue: dict[int, list[tuple[float, int, str]]] = {}  # step index -> [(day, patient, context)]
-        # relapses: rate per day, refractory after the last attack (pre-study attacks count)
+        # relapses: rate per day by activity spell, refractory after the last attack (pre-study attacks count)
         dis = scn.disease
-        self.rate_relapse = cov["untreated_arr"] / YEAR_DAYS
+        self.spells = SpellClock(spell_rates(dis, cov["untreated_arr"] / dis.untreated_arr), cov["spell_active0"],
+                                 cov["spell_switches"])
         last = np.nanmax(np.where(np.isnan(cohort.hist_days), -np.inf, cohort.hist_days), axis=1)
         self.refractory_until = last + dis.attack_gap_days
         self.relapses = HazardClock(cov["relapse_threshold"])
+        self.phenotypes = phenotype_names(dis.edss)
+        self.attack_kinds: list[list[int]] = [[] for _ in range(n)]                  # phenotype index per attack
+        self._severity = {r.drug: r.attack_severity_ratio for r in leaf_regimens(arm.regimen)
+                          if getattr(r, "attack_severity_ratio", 1.0) != 1.0}
+        self._rr_of: dict[str, object] = {}                                          # drug -> its rate ratio now
+        # death: absorbing; a background hazard (age-scaled) and fatal attacks
+        self.alive = np.ones(n, bool)
+        self._alive_f = np.ones(n)
+        self.death_day = np.full(n, np.nan)
+        self.death_cause = [""] * n
+        self._deaths: list[tuple[int, float, str]] = []
+        d = dis.death
+        self.death_rate = (d.rate_per_year / YEAR_DAYS
+                           * d.hazard_ratio_per_decade ** ((cov["age_years"] - d.reference_age_years) / 10.0))
+        self.death_clock = HazardClock(cov["death_threshold"]) if d.rate_per_year > 0 else None
+        self._process: dict[int, simpy.Process] = {}
         self.infect = HazardClock(cov["infection_threshold"])
         inf = scn.infection
         self.inf_rate = inf.base_rate_per_year / YEAR_DAYS
@@ -117,7 +136,7 @@ class ChunkSim:
         self.spawn(self._clock())
         if arm.regimen.drug != "none":
             for i in range(n):
-                self.spawn(treat(self, i, arm.regimen))
+                self._process[i] = self.spawn(treat(self, i, arm.regimen))
 
     # ---------------------------------------------------------------- services for protocol processes
     def spawn(self, generator) -> simpy.Process:
@@ -302,9 +321,10 @@ class ChunkSim:
         if queued:
             self._draw_queued(queued)
         effect, kill, rr = 0.0, 0.0, 1.0
-        for m in self.models.values():
+        for drug, m in self.models.items():
             e, k, r = m.step()
             effect, kill, rr = effect + e, kill + k, rr * r
+            self._rr_of[drug] = r
         self.marrow.step(effect)
         rise = None
         for r in self._alc_rises:
@@ -312,24 +332,39 @@ class ChunkSim:
         self.lymph.step(kill, rise)
         # relapses
         active = np.clip((t1 - self.refractory_until) / dt, 0.0, 1.0)
-        idx, times = self.relapses.advance(self.rate_relapse * rr * active, t0, dt)
+        idx, times = self.relapses.advance(self.spells.mean_rate(t0, t1) * rr * active * self._alive_f, t0, dt)
         if idx.size:
             draws = [self.rng(i, "relapse") for i in idx.tolist()]
             thresholds = [float(g.standard_exponential()) for g in draws]
-            u = np.array([g.random(3) for g in draws])
-            acute, residual = attack_steps(u[:, 0], u[:, 1], u[:, 2], self.scn.disease.edss)
+            u = np.array([g.random(5) for g in draws])
+            kind, acute, residual, fatal = attack_steps(u[:, 0], u[:, 1], u[:, 2], u[:, 3], self.scn.disease.edss)
             for j, (i, te) in enumerate(zip(idx.tolist(), times.tolist())):
-                self._relapse(i, max(te, self.refractory_until[i]), t1, thresholds[j], float(acute[j]), float(residual[j]))
+                ratio = self._severity_ratio(i) if self._severity else 1.0
+                day = max(te, self.refractory_until[i])
+                self._relapse(i, day, t1, thresholds[j], int(kind[j]), float(acute[j]) * ratio,
+                              float(residual[j]) * ratio)
+                if u[j, 4] < fatal[j]:
+                    self._deaths.append((i, day, f"fatal {self.phenotypes[int(kind[j])]} attack"))
+        if self.death_clock is not None:
+            idx, times = self.death_clock.advance(self.death_rate * self._alive_f, t0, dt)
+            for i, te in zip(idx.tolist(), times.tolist()):
+                self._deaths.append((i, te, "death from other causes"))
         # infections
         anc = self.marrow.count()
         mult = np.ones(self.n)
         for band in self.scn.infection.anc_bands:
             mult = np.where(anc < band.below_anc_10e9_per_l, band.multiplier, mult)
-        idx, times = self.infect.advance(self.inf_rate * mult * self.infection_ratio, t0, dt)
+        idx, times = self.infect.advance(self.inf_rate * mult * self.infection_ratio * self._alive_f, t0, dt)
         self.k += 1
         self.t = t1
+        if self._deaths:
+            deaths, self._deaths = self._deaths, []
+            for i, te, cause in sorted(deaths, key=_day):
+                if self.alive[i]:
+                    self._die(i, te, cause)
         for i, te in zip(idx.tolist(), times.tolist()):
-            self._infection(i, te)
+            if self.alive[i] or te <= self.death_day[i]:
+                self._infection(i, te)
         wbc = anc + self.lymph.count() + self.other
         np.minimum(self.wbc_nadir, wbc, out=self.wbc_nadir)
         if self.trace is not None:
@@ -344,21 +379,59 @@ class ChunkSim:
             for day, i, context in queued:
                 self._draw_labs(i, day, context)
 
-    def _relapse(self, i: int, day: float, t1: float, threshold: float, acute: float, residual: float) -> None:
-        """Patient i's attack on `day` (EDSS steps drawn by the caller from its relapse stream), with the next threshold."""
+    def _severity_ratio(self, i: int) -> float:
+        """The product of attack_severity_ratio over the drugs acting on patient i now (rate ratio below 1)."""
+        out = 1.0
+        for drug, ratio in self._severity.items():
+            r = self._rr_of.get(drug, 1.0)
+            if (r if np.ndim(r) == 0 else r[i]) < 1.0 - 1e-9:
+                out *= ratio
+        return out
+
+    def _relapse(self, i: int, day: float, t1: float, threshold: float, kind: int, acute: float,
+                 residual: float) -> None:
+        """Patient i's attack on `day` (phenotype and EDSS steps drawn by the caller from its relapse stream), with the
+        next threshold."""
         dis = self.scn.disease
         self.attacks[i].append((day, acute, residual))
+        self.attack_kinds[i].append(kind)
         self.refractory_until[i] = day + dis.attack_gap_days
         left = 0.0
         if dis.attack_gap_days == 0:   # no refractory time: keep the hazard accrued after the event in this step
-            left = self.rate_relapse[i] * (t1 - day)
+            left = self.spells.rate[i] * (t1 - day)
         self.relapses.restart(i, threshold, left)
         edss = report_edss(self._edss(i, day + 1e-9))
-        self.log(i, "relapse", ("attack {}: EDSS +{:.2f} acute, +{:.2f} residual; EDSS {:.1f}", len(self.attacks[i]),
-                                acute, residual, edss), day=day)
+        self.log(i, "relapse", ("attack {} ({}): EDSS +{:.2f} acute, +{:.2f} residual; EDSS {:.1f}",
+                                len(self.attacks[i]), self.phenotypes[kind], acute, residual, edss), day=day)
         for hook in list(self.relapse_hooks[i].values()):
             hook(i, day)
         self.notify(i)
+
+    def _die(self, i: int, day: float, cause: str) -> None:
+        """Patient i dies on `day`: EDSS 10, treatment stops, and nothing more happens to the patient (doses and draws
+        queued for later are dropped, the protocol process is interrupted)."""
+        self.alive[i] = False
+        self._alive_f[i] = 0.0
+        self.death_day[i] = day
+        self.death_cause[i] = cause
+        self.log(i, "death", ("death: {}", cause), day=day)
+        for due in self._doses.values():
+            for who, amt in due.values():
+                while i in who:
+                    j = who.index(i)
+                    del who[j], amt[j]
+        for k, queue in list(self._lab_queue.items()):
+            self._lab_queue[k] = [q for q in queue if q[1] != i]
+        proc = self._process.pop(i, None)
+        if proc is not None and proc.is_alive:
+            if not self.stopped[i]:
+                self.stop(i, Outcome("death", f"death: {cause}", day, day))
+            if self.env.active_process is proc:         # the patient's own process is running: interrupt it next
+                self.env.timeout(0).callbacks.append(lambda _, p=proc: p.is_alive and p.interrupt("death"))
+            else:
+                proc.interrupt("death")
+        for m in self._daily:
+            m.daily.on[i] = False
 
     def _infection(self, i: int, day: float) -> None:
         rng = self.rng(i, "infection")
@@ -407,10 +480,27 @@ class ChunkSim:
         days = (np.arange(1, math.ceil(self.end / visit - 1e-9)) * visit).tolist() + [self.end]
         reported = report_edss_array(self.edss.on_days(days)).tolist()
         visit_days = days[:-1]
+        dead = np.flatnonzero(~self.alive).tolist()
+        for i in dead:
+            self._drop_after_death(i)
+        death_day = self.death_day.tolist()
+        ends, trajectories = [], []
         for i, row in enumerate(reported):
-            for d, e in zip(visit_days, row):
-                self.log(i, "edss", ("EDSS {:.1f} (visit)", e), day=d)
-            self.log(i, "edss", ("EDSS {:.1f} (end of follow-up)", row[-1]), day=self.end)
+            dd = death_day[i]
+            if dd == dd:                                 # died: visits before death, then EDSS 10 on the day
+                seen = [(d, e) for d, e in zip(visit_days, row) if d < dd]
+                for d, e in seen:
+                    self.log(i, "edss", ("EDSS {:.1f} (visit)", e), day=d)
+                self.log(i, "edss", ("EDSS {:.1f} (death)", 10.0), day=dd)
+                seen.append((dd, 10.0))
+                ends.append(10.0)
+            else:
+                for d, e in zip(visit_days, row):
+                    self.log(i, "edss", ("EDSS {:.1f} (visit)", e), day=d)
+                self.log(i, "edss", ("EDSS {:.1f} (end of follow-up)", row[-1]), day=self.end)
+                seen = list(zip(days, row))
+                ends.append(row[-1])
+            trajectories.append(seen)
             mine = self._events[i]
             mine.sort(key=_day)         # stable: events of one day stay in the order logged
             self.res.events += mine
@@ -419,7 +509,29 @@ class ChunkSim:
             self.res.labs += mine
         self._events = self._labs = []
         self.res.attacks = attack_rows(self)
-        self.res.patients.update(patient_columns(self, [row[-1] for row in reported]))
+        self.res.patients.update(patient_columns(self, ends))
+        self.res.patients.update(edss_course_columns(self.cohort.cov["edss"].tolist(), trajectories))
+
+    def _drop_after_death(self, i: int) -> None:
+        """Records dated after patient i's death (infusions of a course queued before it, checks booked for later)."""
+        dd = self.death_day[i]
+        self._events[i] = [e for e in self._events[i] if e[1] <= dd]
+        self._labs[i] = [x for x in self._labs[i] if x[1] <= dd]
+
+
+def edss_course_columns(baseline: list[float], trajectories: list[list[tuple[float, float]]]) -> dict[str, list]:
+    """Per patient: the first visit with worsening, confirmed worsening and improvement (3 and 6 months) onset days, and
+    the last day EDSS was assessed; from the reported (day, EDSS) visits after baseline (death is the last, EDSS 10)."""
+    out: dict[str, list] = {k: [] for k in ("edss_worsening_day", "edss_worsening_confirmed_3m_day",
+                                            "edss_worsening_confirmed_6m_day", "edss_improvement_confirmed_3m_day",
+                                            "edss_improvement_confirmed_6m_day", "edss_last_visit_day")}
+    for b, seen in zip(baseline, trajectories):
+        out["edss_worsening_day"].append(confirmed_change_day(b, seen, 0.0, "worse"))
+        for months, days in (("3m", 90.0), ("6m", 180.0)):
+            out[f"edss_worsening_confirmed_{months}_day"].append(confirmed_change_day(b, seen, days, "worse"))
+            out[f"edss_improvement_confirmed_{months}_day"].append(confirmed_change_day(b, seen, days, "better"))
+        out["edss_last_visit_day"].append(seen[-1][0] if seen else 0.0)
+    return out
 
 
 def attack_rows(sim: "ChunkSim") -> list[tuple]:
@@ -427,10 +539,12 @@ def attack_rows(sim: "ChunkSim") -> list[tuple]:
     c, rows = sim.cohort, []
     for i, pid in enumerate(sim.ids):
         ok = ~np.isnan(c.hist_days[i])
-        for d, a, r in zip(c.hist_days[i][ok].tolist(), c.hist_acute[i][ok].tolist(), c.hist_residual[i][ok].tolist()):
-            rows.append((pid, d, "unspecified", a, r, True))
-        for d, a, r in sim.attacks[i]:
-            rows.append((pid, d, "unspecified", a, r, False))
+        kinds = c.cov["hist_phenotype"][i][ok].tolist()
+        for d, a, r, k in zip(c.hist_days[i][ok].tolist(), c.hist_acute[i][ok].tolist(),
+                              c.hist_residual[i][ok].tolist(), kinds):
+            rows.append((pid, d, sim.phenotypes[k], a, r, True))
+        for (d, a, r), k in zip(sim.attacks[i], sim.attack_kinds[i]):
+            rows.append((pid, d, sim.phenotypes[k], a, r, False))
     return rows
 
 

@@ -26,8 +26,12 @@ def patient_columns(sim, edss_end: list[float]) -> dict[str, list]:
     p["pre_study_years"] = [window / YEAR_DAYS] * sim.n
     p["pre_study_arr"] = (pre / (window / YEAR_DAYS)).tolist()
     p["relapses"] = rel.tolist()
-    p["follow_up_years"] = [years] * sim.n
-    p["arr"] = (rel / years).tolist()
+    alive_years = np.where(np.isnan(sim.death_day), years, sim.death_day / YEAR_DAYS)   # exposure ends at death
+    p["follow_up_years"] = alive_years.tolist()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p["arr"] = np.where(alive_years > 0, rel / alive_years, np.nan).tolist()
+    p["death_day"] = sim.death_day.tolist()
+    p["death_cause"] = list(sim.death_cause)
     p["first_relapse_day"] = [a[0][0] if a else np.nan for a in sim.attacks]
     p["edss_start"] = c.cov["edss"].tolist()
     p["edss_end"] = edss_end
@@ -55,4 +59,6 @@ def patient_columns(sim, edss_end: list[float]) -> dict[str, list]:
     with np.errstate(divide="ignore", invalid="ignore"):
         p["arr_on_treatment"] = np.where(t_end > 0, on_rel / (t_end / YEAR_DAYS), np.nan).tolist()
     p["phases"] = sim.phase_path
+    untreated = sim.arm.regimen.drug == "none"
+    p["on_treatment_population"] = [1.0 if untreated or d > 0 else 0.0 for d in p["doses_given"]]
     return p

@@ -115,6 +115,7 @@ class Mitoxantrone(Frozen):
     """Mitoxantrone IV courses: amt every ii days, addl further courses, optional split over split_days, with the dose rules as data."""
 
     drug: Literal["mitoxantrone"]
+    attack_severity_ratio: PositiveFloat = 1.0   # acute and residual EDSS steps of an attack while the drug acts
     amt_mg_per_m2: PositiveFloat = 12
     ii_days: PositiveFloat = 90
     addl: Annotated[int, Field(ge=0)] = 7
@@ -220,6 +221,7 @@ class Baricitinib(Frozen):
     """Baricitinib amt_mg orally once daily from day 0 until until_days (no dose on or after), with lab interruptions, renal dose bands and adherence."""
 
     drug: Literal["baricitinib"]
+    attack_severity_ratio: PositiveFloat = 1.0   # acute and residual EDSS steps of an attack while the drug acts
     amt_mg: PositiveFloat = 4
     until_days: PositiveFloat = 336
     stop_on_relapse: bool = True
@@ -279,6 +281,7 @@ class Belimumab(Frozen):
     """Belimumab amt_mg_per_kg x weight IV on initial_days, then every ii_days until until_days (a dose on until_days is given)."""
 
     drug: Literal["belimumab"]
+    attack_severity_ratio: PositiveFloat = 1.0   # acute and residual EDSS steps of an attack while the drug acts
     amt_mg_per_kg: PositiveFloat = 10
     initial_days: Annotated[list[NonNegFloat], Field(min_length=1)] = [0, 14, 28]
     ii_days: PositiveFloat = 28
@@ -302,6 +305,7 @@ class InterferonBeta(Frozen):
     """Interferon beta as a continuous exposure: RR = 1 - (1 - rate_ratio) * E, E in [0, 1] rising with mean onset_days, fading with offset_half_life_days."""
 
     drug: Literal["interferon_beta"]
+    attack_severity_ratio: PositiveFloat = 1.0   # acute and residual EDSS steps of an attack while the drug acts
     rate_ratio: Annotated[float, Field(gt=0, le=1)] = 0.7
     onset_days: PositiveFloat = 60
     offset_half_life_days: PositiveFloat = 30

@@ -17,9 +17,12 @@ READOUT_COLUMNS = (
     "patient", "relapses", "follow_up_years", "relapses_on_treatment", "on_treatment_years", "first_relapse_day",
     "treatment_end_day", "pre_study_arr", "edss_start", "edss_end", "wbc_min_observed_10e9_per_l",
     "anc_min_observed_10e9_per_l", "infections", "serious_infections", "toxicity_max_grade", "discontinuation",
-    "cumulative_dose_mg_per_m2", "wbc_nadir_10e9_per_l", "doses_given", "phases",
+    "cumulative_dose_mg_per_m2", "wbc_nadir_10e9_per_l", "doses_given", "phases", "death_day", "death_cause",
+    "on_treatment_population", "edss_worsening_day", "edss_worsening_confirmed_3m_day",
+    "edss_worsening_confirmed_6m_day", "edss_improvement_confirmed_3m_day", "edss_improvement_confirmed_6m_day",
+    "edss_last_visit_day",
 )
-TEXT_COLUMNS = ("arm", "discontinuation", "phases")
+TEXT_COLUMNS = ("arm", "discontinuation", "phases", "death_cause")
 PATIENT_COLUMNS = (
     "patient", "arm", "candidate", "sex_female", "age_years", "height_cm", "weight_kg", "bsa_m2",
     "wbc_10e9_per_l", "anc_10e9_per_l", "alc_10e9_per_l", "platelets_10e9_per_l", "lvef_percent", "aqp4_positive",
@@ -28,7 +31,9 @@ PATIENT_COLUMNS = (
     "wbc_min_observed_10e9_per_l", "anc_min_observed_10e9_per_l", "infections", "serious_infections",
     "toxicity_max_grade", "discontinuation", "stop_day", "hb_g_per_dl", "egfr_ml_per_min", "doses_given",
     "last_daily_dose_day", "treatment_end_day", "relapses_on_treatment", "on_treatment_years", "arr_on_treatment",
-    "phases",
+    "phases", "death_day", "death_cause", "on_treatment_population", "edss_worsening_day",
+    "edss_worsening_confirmed_3m_day", "edss_worsening_confirmed_6m_day", "edss_improvement_confirmed_3m_day",
+    "edss_improvement_confirmed_6m_day", "edss_last_visit_day",
 )
 EVENT_COLUMNS = ("arm", "patient", "day", "type", "details")
 LAB_COLUMNS = ("arm", "patient", "day", "wbc_10e9_per_l", "anc_10e9_per_l", "alc_10e9_per_l", "hb_g_per_dl", "context")

@@ -1,6 +1,8 @@
 """One module per drug (schedule, dose rules, PK/PD model, protocol process) and `sequence` for phases."""
 from __future__ import annotations
 
+import simpy
+
 from . import baricitinib, belimumab, courses, interferon, mitoxantrone, sequence
 from .outcome import Outcome
 
@@ -20,11 +22,16 @@ def leaf_protocol(sim, i: int, reg):
 
 
 def treat(sim, i: int, reg):
-    """The patient's whole treatment as one simpy process: a drug regimen or a sequence; its end is logged as a stop."""
-    if reg.drug == "sequence":
-        outcome = yield from sequence.driver(sim, i, reg, leaf_protocol)
-    else:
-        outcome = yield from leaf_protocol(sim, i, reg)
+    """The patient's whole treatment as one simpy process: a drug regimen or a sequence; its end is logged as a stop.
+
+    Death interrupts it (the engine has logged the stop)."""
+    try:
+        if reg.drug == "sequence":
+            outcome = yield from sequence.driver(sim, i, reg, leaf_protocol)
+        else:
+            outcome = yield from leaf_protocol(sim, i, reg)
+    except simpy.Interrupt:
+        return
     if outcome is not None and reg.drug != "none":
         sim.stop(i, outcome)
 

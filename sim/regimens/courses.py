@@ -118,9 +118,10 @@ class CourseClinic:
         self.now = day            # everyone booked for `day` is seen on `day`, whoever booked it first
         self.sim.sync()
         checks = []
+        alive = self.sim.alive
         for i, plan, kind in entries:
-            if self._plans.get(i) is not plan:
-                continue                    # withdrawn or replaced since it was booked
+            if self._plans.get(i) is not plan or not alive[i]:
+                continue                    # withdrawn, replaced or dead since it was booked
             if kind == "done":
                 self._completed(i, plan)
                 continue

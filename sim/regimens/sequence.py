@@ -68,7 +68,13 @@ def driver(sim, i: int, seq: Sequence, leaf):
             next_visit = (int(env.now / visit + 1e-9) + 1) * visit
             if watch_edss and next_visit < sim.end:
                 events.append(env.timeout(next_visit - env.now))
-            yield env.any_of(events)
+            try:
+                yield env.any_of(events)
+            except simpy.Interrupt:            # death: the phase's protocol ends with the driver
+                sim.unwatch(i)
+                if proc.is_alive:
+                    proc.interrupt("death")
+                raise
             sim.unwatch(i)
             completed = not proc.is_alive
             if completed:
