@@ -64,3 +64,15 @@ def test_rules_rejection_share_and_spread_on_worked_values():
     assert s["undefined"] == 1 and s["mean"] == 3 and abs(s["p2_5"] - 1.1) < 1e-12 and abs(s["p97_5"] - 4.9) < 1e-12
     assert spread([None])["mean"] is None
     assert aggregate(_kim(8), [])["type_i_error"]["negative_binomial"]["share"] is None
+
+
+def test_rules_replicate_rows_carry_the_disease_course_readouts():
+    """Each arm row has the on-treatment population's size (at most the arm's patients), the confirmed 6-month EDSS
+    worsening share and the death share, all defined; the aggregate spreads them."""
+    scn = _kim(8)
+    rows = replicate_trial(scn, 0)
+    for r in rows[:-1]:
+        assert 0 < r["on_treatment_patients"] <= r["patients"]
+        assert 0.0 <= r["edss_worsened_confirmed_6m_share"] <= 1.0 and 0.0 <= r["death_share"] <= 1.0
+    block = aggregate(scn, rows)["arms"]["untreated"]
+    assert block["on_treatment_patients"]["replicates"] == 1 and block["death_share"]["undefined"] == 0
