@@ -238,6 +238,49 @@ def report(run_dir: Path = typer.Argument(..., help="A run folder written by `nm
 
 
 @app.command()
+def targets(
+    quick: bool = typer.Option(False, "--quick", help="Only the quick subset (targets marked quick = true)."),
+    replicates: int = typer.Option(None, "--replicates", min=1, metavar="R",
+                                   help="Replicate trials per target scenario (default 200; 60 with --quick)."),
+    markdown: Path = typer.Option(None, "--markdown", metavar="PATH",
+                                  help="Also write a markdown page (and validation.png beside it), e.g. docs/validation.md."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Local worker processes (same results for any number)."),
+    only: list[str] = typer.Option([], "--only", metavar="ID", help="Only this target (repeatable)."),
+    files: list[Path] = typer.Option([], "--targets", metavar="PATH",
+                                     help="A targets file or folder (repeatable; default: the bundled scenarios/targets/)."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress lines on stderr."),
+) -> None:
+    """Predictive checks: simulate trials of each published design and report where the published value falls."""
+    import shlex
+    import sys
+
+    from .executors import open_executor
+    from .validation import DEFAULT_REPLICATES, QUICK_REPLICATES, TargetError, load_targets, run_check, text_table
+    from .validation.report import write_markdown
+
+    try:
+        chosen = load_targets(list(files), quick, list(only))
+    except TargetError as exc:
+        _fail(str(exc))
+    if not chosen:
+        _fail("targets: no targets selected" + (" (none is marked quick = true)" if quick else ""))
+    reps = replicates or (QUICK_REPLICATES if quick else DEFAULT_REPLICATES)
+    tty = sys.stderr.isatty() and not quiet
+    show = (lambda name, k, n: print(f"\r{name}: replicate {k}/{n}", end="" if k < n else "\n", file=sys.stderr)) \
+        if tty else None
+    try:
+        with open_executor(workers) as ex:
+            result = run_check(chosen, reps, ex, show)
+    except (CohortError, RuntimeError) as exc:
+        _fail(str(exc))
+    typer.echo(text_table(result))
+    if markdown is not None:
+        command = " ".join(["nmosim", *map(shlex.quote, sys.argv[1:])])
+        page, png = write_markdown(result, markdown, command)
+        typer.echo(f"wrote {page} and {png}")
+
+
+@app.command()
 def scenarios() -> None:
     """List the bundled scenarios, one line each; run one with `nmosim run NAME`."""
     found = bundled()
