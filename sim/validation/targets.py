@@ -131,7 +131,7 @@ def _format(err: ValidationError, origin: Path, data: dict) -> str:
         msg = "required field missing"
     else:
         msg = e["msg"].removeprefix("Value error, ")
-        if "input" in e and not isinstance(e["input"], (dict, list)):
+        if "input" in e and not isinstance(e["input"], (dict, list)) and repr(e["input"]) not in msg:
             msg += f" (got {e['input']!r})"
     more = len(err.errors()) - 1
     tail = f" [and {more} more error{'s' if more > 1 else ''}]" if more else ""
