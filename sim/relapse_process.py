@@ -64,8 +64,8 @@ def attack_days(rates: tuple[np.ndarray, np.ndarray], active0: np.ndarray, switc
     bounds = np.hstack([np.full((n, 1), start_day), switches])                    # spell m spans bounds[m]..bounds[m+1]
     spell_active = (np.arange(s + 1)[None, :] % 2 == 0) == active0[:, None]
     rate = np.where(spell_active, active[:, None], quiet[:, None])                 # (n, S + 1)
-    width = np.diff(np.hstack([bounds, np.full((n, 1), np.inf)]), axis=1)
     with np.errstate(invalid="ignore"):
+        width = np.diff(np.hstack([bounds, np.full((n, 1), np.inf)]), axis=1)
         seg = np.where(np.isinf(width), np.inf, rate * width)
     cum = np.hstack([np.zeros((n, 1)), np.cumsum(seg, axis=1)[:, :-1]])           # hazard accrued at each spell start
     rows = np.arange(n)

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from .scenario_extends import resolve_extends
 from .toml_text import vary_arrays_as_text
 from .config import Dist, Frozen, NonNegFloat, PositiveFloat, Probability
 from .regimen_config import (ALL_DRUGS, DRUG_MODELS, Baricitinib, Belimumab, Mitoxantrone, Regimen, Sequence,  # noqa: F401
@@ -432,8 +433,9 @@ def scenario_from_dict(data: dict, origin: str) -> Scenario:
 def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
     """Load and validate a scenario file, then apply `dotted.path=value` overrides and validate again.
 
-    `[sweep] vary` values given as TOML arrays (or single numbers) are read as the equivalent VALUES list text."""
-    data = read_toml(path)
+    `[sweep] vary` values given as TOML arrays (or single numbers) are read as the equivalent VALUES list text;
+    `extends` bases are merged in first (sim/scenario_extends.py)."""
+    data = resolve_extends(read_toml(path), Path(path), read_toml, ScenarioError)
     try:
         vary_arrays_as_text(data, str(path))
     except ValueError as exc:

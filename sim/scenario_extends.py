@@ -1,0 +1,45 @@
+"""`extends`: a scenario file may start from other TOML files (shared disease or cohort tables) and change what it needs.
+
+`extends = "common/nmosd-disease.toml"` (or a list, applied in order) names files relative to the extending file. The
+bases are read first, then the file's own tables are merged on top: tables merge key by key, every other value
+(numbers, strings, arrays, arrays of tables such as [[arms]]) replaces the base's. A base may extend further files.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+
+def merge(base: dict, top: dict) -> dict:
+    """`top` merged over `base`: tables recursively, everything else replaced (new dicts; inputs unchanged)."""
+    out = dict(base)
+    for k, v in top.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def resolve_extends(data: dict, path: Path, read: Callable[[Path], dict], error: Callable[[str], Exception],
+                    _seen: tuple[Path, ...] = ()) -> dict:
+    """The scenario data of `path` with its `extends` bases merged in (the key itself removed)."""
+    ext: Any = data.get("extends")
+    if ext is None:
+        return data
+    names = [ext] if isinstance(ext, str) else ext
+    if not isinstance(names, list) or not names or not all(isinstance(x, str) and x for x in names):
+        raise error(f"{path}: extends: expected a file name or a list of file names (got {ext!r})")
+    here = path.resolve()
+    seen = _seen + (here,)
+    merged: dict = {}
+    for name in names:
+        base_path = (path.parent / name)
+        if base_path.resolve() in seen:
+            raise error(f"{path}: extends: '{name}' extends itself (a cycle)")
+        if not base_path.is_file():
+            raise error(f"{path}: extends: '{name}' not found (looked for {base_path})")
+        base = resolve_extends(read(base_path), base_path, read, error, seen)
+        merged = merge(merged, base)
+    own = {k: v for k, v in data.items() if k != "extends"}
+    return merge(merged, own)
