@@ -115,7 +115,7 @@ def test_rules_evaluate_turns_nan_into_undefined():
 def test_rules_registry_and_argument_checks():
     assert set(m.METRICS) >= {"arr_pooled", "pre_study_arr_pooled", "relapsed_share", "relapse_free_km",
                               "share_gaps_within_days", "severe_attack_share", "mean_residual_per_attack",
-                              "edss_change_mean", "death_share", "edss_worsened_share"}
+                              "edss_slope_per_attack", "edss_change_mean", "death_share", "edss_worsened_share"}
     assert m.check_args("relapse_free_km", {"day": 196.0}) is None
     assert "needs day" in m.check_args("relapse_free_km", {})
     assert "unknown argument 'dayz'" in m.check_args("relapse_free_km", {"day": 1.0, "dayz": 2.0})
@@ -138,3 +138,17 @@ def test_rules_verdict_and_interval_are_percentiles_type_7():
     assert verdict(2.0, 1.0, 2.0) == "inside"
     assert summarize([None, None], 1.0)["verdict"] == "undefined"
     assert math.isclose(summarize([3.0], 3.0)["p5"], 3.0)
+
+
+def test_rules_edss_slope_per_attack_is_the_least_squares_slope_on_attack_counts():
+    # attack counts: patient 0: 2, patient 1: 3, patient 2: 1; edss_end 2.5, 6.5, 6.5
+    x, y = np.array([2.0, 3.0, 1.0]), np.array([2.5, 6.5, 6.5])
+    slope = np.polyfit(x, y, 1)[0]
+    assert m.edss_slope_per_attack(table(), ATTACKS) == pytest.approx(slope)
+    # on study only: counts 0, 2, 1
+    on = np.polyfit(np.array([0.0, 2.0, 1.0]), y, 1)[0]
+    assert m.edss_slope_per_attack(table(), ATTACKS, on_study_only=True) == pytest.approx(on)
+    # attack rows of patients not in the table are ignored
+    assert m.edss_slope_per_attack(table(), ATTACKS + [(7, 5.0, "unspecified", 1.0, 0.1, False)]) == pytest.approx(slope)
+    equal = [(p, float(d), "unspecified", 1.0, 0.1, False) for p in (0, 1, 2) for d in (10, 50)]
+    assert m.edss_slope_per_attack(table(), equal) is None

@@ -101,6 +101,24 @@ def mean_residual_per_attack(columns: dict, attacks: list, *, on_study_only: boo
     return _mean(_acute_residual(attacks, on_study_only, RESIDUAL))
 
 
+
+def edss_slope_per_attack(columns: dict, attacks: list, *, on_study_only: bool = False) -> float | None:
+    """Least-squares slope of edss_end (as reported) on each patient's number of attacks (pre-study and on study
+    unless on_study_only): a cross-sectional estimate of the EDSS kept per attack, with the estimation noise a cohort
+    study's regression has (baseline disability and the reporting scale vary between patients). None when every
+    patient has the same number of attacks."""
+    ids = np.asarray(columns["patient"], dtype=float)
+    index = {pid: i for i, pid in enumerate(ids.tolist())}
+    count = np.zeros(ids.size)
+    for a in attacks:
+        if not (on_study_only and a[PRE_STUDY]) and a[PATIENT] in index:
+            count[index[a[PATIENT]]] += 1
+    if ids.size < 3 or np.ptp(count) == 0:
+        return None
+    y = _col(columns, "edss_end")
+    x = count - count.mean()
+    return float(np.dot(x, y - y.mean()) / np.dot(x, x))
+
 def edss_change_mean(columns: dict, attacks: list) -> float | None:
     """Mean of edss_end - edss_start over patients."""
     return _mean(_col(columns, "edss_end") - _col(columns, "edss_start"))
@@ -121,7 +139,7 @@ def edss_worsened_share(columns: dict, attacks: list) -> float | None:
 
 METRICS: dict[str, Callable[..., float | None]] = {f.__name__: f for f in (
     arr_pooled, pre_study_arr_pooled, relapsed_share, relapse_free_km, share_gaps_within_days, severe_attack_share,
-    mean_residual_per_attack, edss_change_mean, death_share, edss_worsened_share)}
+    mean_residual_per_attack, edss_slope_per_attack, edss_change_mean, death_share, edss_worsened_share)}
 
 
 def metric_params(name: str) -> dict[str, inspect.Parameter]:
