@@ -76,7 +76,9 @@ def test_cli_targets_bad_file_is_one_line_exit_2(tmp_path, old, new, needles):
 
 def test_cli_targets_bad_scenario_behind_a_target_names_both_files(tmp_path):
     scn = tmp_path / "scn.toml"
-    scn.write_text(PREVENT.read_text(encoding="utf-8").replace("patients = 47", "patients = -1"), encoding="utf-8")
+    text = PREVENT.read_text(encoding="utf-8").replace("patients = 47", "patients = -1")
+    common = (PREVENT.parent / "../common/nmosd-disease.toml").resolve().as_posix()
+    scn.write_text(text.replace('"../common/nmosd-disease.toml"', f'"{common}"'), encoding="utf-8")
     path = targets_file(tmp_path, f'scenario = "{PREVENT.as_posix()}"', 'scenario = "scn.toml"')
     assert_one_line_exit_2(cli("--targets", path, "--replicates", 2), str(path), "targets.0.scenario", "scn.toml",
                            "run.patients")
