@@ -18,7 +18,8 @@ EXPLANATION = (
     "median and 90% predictive interval (5th-95th percentile over replicate trials) include the chance variation of a "
     "trial of that size; the verdict is `inside` when the published value lies in the interval, `miss (above)` when it "
     "lies above it (the model reports too little) and `miss (below)` when it lies below (the model reports too much). "
-    "The model's parameters are not tuned to these numbers.")
+    "A target whose note says the model was fitted to it is a calibration check, not an independent prediction; "
+    "the others are checked, not fitted.")
 
 
 def fmt(x: float | None) -> str:
