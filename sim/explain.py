@@ -120,15 +120,26 @@ def courses(events: list[tuple[float, str, str]]) -> list[Dosing]:
     return out
 
 
-def _support(d: Dist) -> tuple[float, float] | None:
+def _support(d: Dist | None) -> tuple[float, float] | None:
+    if d is None:
+        return None
     if d.kind == "fixed":
         return d.value, d.value
     return (d.low, d.high) if d.low is not None and d.high is not None else None
 
 
-def severity(acute: float, scn: Scenario) -> str | None:
-    """'mild' or 'severe' when the scenario's mild and severe EDSS step ranges do not overlap, else None."""
-    mild, severe = _support(scn.disease.edss.mild_step), _support(scn.disease.edss.severe_step)
+def _steps(scn: Scenario, phenotype: str | None) -> tuple[Dist | None, Dist | None]:
+    """The mild and severe acute-step distributions of an attack: its phenotype's when the scenario has phenotypes."""
+    edss = scn.disease.edss
+    for ph in edss.phenotypes or []:
+        if ph.name == phenotype:
+            return ph.mild_step, ph.severe_step
+    return edss.mild_step, edss.severe_step
+
+
+def severity(acute: float, scn: Scenario, phenotype: str | None = None) -> str | None:
+    """'mild' or 'severe' when the mild and severe EDSS step ranges (of the attack's phenotype) do not overlap."""
+    mild, severe = (_support(d) for d in _steps(scn, phenotype))
     if mild is None or severe is None or not mild[1] <= severe[0]:
         return None
     return "mild" if acute < severe[0] else "severe" if acute > mild[1] else None
@@ -137,11 +148,13 @@ def severity(acute: float, scn: Scenario) -> str | None:
 def _relapse_note(c: Course, k: int, details: str) -> str:
     m = re.search(r"\+([0-9.]+) acute", details)
     acute = c.acute_steps[k] if k < len(c.acute_steps) else float(m.group(1)) if m else None
-    sev = None if acute is None else severity(acute, c.scenario)
+    ph = re.match(r"attack \d+ \(([^)]+)\)", details)
+    phenotype = ph.group(1) if ph else None
+    sev = None if acute is None else severity(acute, c.scenario, phenotype)
     if sev is None:
         return details
-    step = c.scenario.disease.edss.mild_step if sev == "mild" else c.scenario.disease.edss.severe_step
-    lo, hi = _support(step)
+    mild, severe = _steps(c.scenario, phenotype)
+    lo, hi = _support(mild if sev == "mild" else severe)
     return f"{details}; {sev} attack (acute step in the {sev} range {lo:g}-{hi:g})"
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from .bundled import bundled_dirs
 from .scenario_extends import resolve_extends
 from .toml_text import vary_arrays_as_text
 from .config import Dist, Frozen, NonNegFloat, PositiveFloat, Probability
@@ -435,7 +436,7 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
 
     `[sweep] vary` values given as TOML arrays (or single numbers) are read as the equivalent VALUES list text;
     `extends` bases are merged in first (sim/scenario_extends.py)."""
-    data = resolve_extends(read_toml(path), Path(path), read_toml, ScenarioError)
+    data = resolve_extends(read_toml(path), Path(path), read_toml, ScenarioError, tuple(bundled_dirs()))
     try:
         vary_arrays_as_text(data, str(path))
     except ValueError as exc:

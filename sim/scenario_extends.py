@@ -1,6 +1,8 @@
 """`extends`: a scenario file may start from other TOML files (shared disease or cohort tables) and change what it needs.
 
-`extends = "common/nmosd-disease.toml"` (or a list, applied in order) names files relative to the extending file. The
+`extends = "common/nmosd-disease.toml"` (or a list, applied in order) names files relative to the extending file; a
+name not found there is looked up in the bundled scenario folders, so a copy of a bundled scenario edited elsewhere
+still finds the shared tables it extends. The
 bases are read first, then the file's own tables are merged on top: tables merge key by key, every other value
 (numbers, strings, arrays, arrays of tables such as [[arms]]) replaces the base's. A base may extend further files.
 """
@@ -22,7 +24,7 @@ def merge(base: dict, top: dict) -> dict:
 
 
 def resolve_extends(data: dict, path: Path, read: Callable[[Path], dict], error: Callable[[str], Exception],
-                    _seen: tuple[Path, ...] = ()) -> dict:
+                    search: tuple[Path, ...] = (), _seen: tuple[Path, ...] = ()) -> dict:
     """The scenario data of `path` with its `extends` bases merged in (the key itself removed)."""
     ext: Any = data.get("extends")
     if ext is None:
@@ -34,12 +36,14 @@ def resolve_extends(data: dict, path: Path, read: Callable[[Path], dict], error:
     seen = _seen + (here,)
     merged: dict = {}
     for name in names:
-        base_path = (path.parent / name)
+        candidates = [path.parent / name] + [d / name for d in search]
+        base_path = next((c for c in candidates if c.is_file()), candidates[0])
         if base_path.resolve() in seen:
             raise error(f"{path}: extends: '{name}' extends itself (a cycle)")
         if not base_path.is_file():
-            raise error(f"{path}: extends: '{name}' not found (looked for {base_path})")
-        base = resolve_extends(read(base_path), base_path, read, error, seen)
+            looked = ", ".join(str(c) for c in candidates)
+            raise error(f"{path}: extends: '{name}' not found (looked for {looked})")
+        base = resolve_extends(read(base_path), base_path, read, error, search, seen)
         merged = merge(merged, base)
     own = {k: v for k, v in data.items() if k != "extends"}
     return merge(merged, own)

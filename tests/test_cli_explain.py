@@ -85,10 +85,13 @@ def test_rules_courses_group_daily_infusions_and_severity_needs_separate_ranges(
     events += [(120.0, "infusion", "belimumab 10 mg/kg = 600 mg (dose 1)")]
     got = [(c.day, c.last_day, round(c.total, 6), c.unit) for c in courses(events)]
     assert got == [(0, 4, 12.0, "mg/m2"), (90.0, 94.0, 9.0, "mg/m2"), (120.0, 120.0, 10.0, "mg/kg")]
-    scn = sim.load_scenario(bundled()["mitonmo"])             # mild 0.5-1.0, severe 1.0-2.5 EDSS steps
-    assert severity(0.7, scn) == "mild" and severity(1.7, scn) == "severe"
-    overlapping = sim.load_scenario(bundled()["mitonmo"], ['disease.edss.mild_step={kind="uniform", low=0.5, high=1.5}'])
-    assert severity(0.7, overlapping) is None
+    scn = sim.load_scenario(bundled()["mitonmo"])             # myelitis: mild 0.5-1.5, severe 2.0-4.0 EDSS steps
+    assert severity(0.7, scn, "myelitis") == "mild" and severity(2.5, scn, "myelitis") == "severe"
+    assert severity(1.0, scn, "optic_neuritis") == "mild"      # optic neuritis: mild 0-1, severe 2.0-3.5
+    overlapping = sim.load_scenario(bundled()["mitonmo"],
+                                    ['disease.edss.phenotypes.1.mild_step={kind="uniform", low=0.5, high=2.5}'])
+    assert severity(0.7, overlapping, "myelitis") is None
+    assert severity(0.7, overlapping, "optic_neuritis") == "mild"
 
 
 def test_cli_explain_writes_narrative_and_timeline(tmp_path):

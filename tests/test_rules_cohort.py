@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from sim.cohort import Candidates, bsa_mosteller, build_cohort, evaluate, prior_relapses
+from sim.relapse_process import active_at
 from sim.disease import dist_from_uniform, edss_worsened, report_edss
 from sim.scenario import Criterion, Dist, load_scenario
 
@@ -53,17 +54,29 @@ def test_rules_screening_enrols_only_eligible_and_logs_failures():
     assert all(v <= co.screened - co.n for v in co.failed.values())
 
 
-def test_rules_screening_selects_high_rate_patients():
-    """>= 2 relapses in 12 months selects patients whose latent rate is above the population mean (regression to the mean)."""
+def test_rules_screening_selects_patients_in_an_active_spell():
+    """>= 2 relapses in 12 months selects patients who were in an active spell during that year (the population spends
+    about 5% of its time in one, 150 of 3,150 days, about 16% of patients touch one in a year), many of whom are still in
+    it at entry, and, less, with an above-mean frailty: the regression to the mean of the on-study course."""
     scn = load_scenario(MITONMO, ["run.patients=300"])
     co = build_cohort(scn)
-    assert np.mean(co.cov["untreated_arr"]) > 1.5 * scn.disease.untreated_arr
+    act = scn.disease.activity
+    p_active = act.mean_active_days / (act.mean_active_days + act.mean_quiescent_days)
+    active_now = active_at(co.cov["spell_active0"], co.cov["spell_switches"], 0.0)
+    sw = co.cov["spell_switches"]
+    active_in_year = active_at(co.cov["spell_active0"], sw, -365.0) | ((sw > -365.0) & (sw <= 0.0)).any(axis=1)
+    touch = p_active + (1 - p_active) * (1 - np.exp(-365.0 / act.mean_quiescent_days))   # P(active within a year)
+    assert active_in_year.mean() > 0.75 > 4 * touch
+    assert active_now.mean() > 5 * p_active
+    assert np.mean(co.cov["untreated_arr"]) > 1.2 * scn.disease.untreated_arr
 
 
 def test_theory_pre_study_history_is_poisson_with_the_latent_rate():
-    """No eligibility, no gap, no frailty: relapses in the prior 365 days ~ Poisson(mu)."""
+    """No eligibility, no gap, no frailty, no spells, no death: relapses in the prior 365 days ~ Poisson(mu)."""
     n, mu = 4000, 1.5
     scn = load_scenario(MITONMO, ["cohort.inclusion=[]", "cohort.exclusion=[]", f"run.patients={n}",
+                                  "disease.activity.active_rate_ratio=1", "disease.death.rate_per_year=0",
+                                  *[f"disease.edss.phenotypes.{j}.fatality=0" for j in range(4)],
                                   "disease.attack_gap_days=0", "disease.frailty_k=0", f"disease.untreated_arr={mu}"])
     k = prior_relapses(build_cohort(scn).hist_days, 365.25)
     assert abs(k.mean() - mu) < 4 * np.sqrt(mu / n)

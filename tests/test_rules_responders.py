@@ -43,7 +43,8 @@ def test_rules_responder_slot_is_appended_and_collides_with_nothing():
     """The new uniform has its own slot in the covariate block, outside the eta, condition and history ranges."""
     slot = SLOT["mitoxantrone_responder"]
     others = [v for k, v in SLOT.items() if k != "mitoxantrone_responder"]
-    assert slot not in others and slot > max(others)          # appended after every existing named slot
+    assert slot not in others and slot > SLOT["screen_hb"]    # appended after the slots that existed before it
+    assert len(set(SLOT.values())) == len(SLOT)                # and no later slot reuses it
     assert not ETA_BASE <= slot < ETA_BASE + N_ETA
     assert not COND_BASE <= slot < COND_BASE + N_COND
     assert slot < HIST_BASE < BLOCK
