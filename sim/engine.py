@@ -349,6 +349,7 @@ class ChunkSim:
             idx, times = self.death_clock.advance(self.death_rate * self._alive_f, t0, dt)
             for i, te in zip(idx.tolist(), times.tolist()):
                 self._deaths.append((i, te, "death from other causes"))
+                self.death_clock.restart(i, np.inf)        # one death per patient: the clock never fires again
         # infections
         anc = self.marrow.count()
         mult = np.ones(self.n)

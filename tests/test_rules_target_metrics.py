@@ -44,6 +44,15 @@ def test_rules_arr_pooled_is_relapses_over_patient_years():
     assert m.arr_pooled(table(relapses=[], follow_up_years=[], patient=[]), []) is None
 
 
+def test_rules_arr_to_first_relapse_counts_first_relapses_over_time_at_risk():
+    """Patient 0 censored at 2 years, patient 1 at risk 100 days (its second relapse not counted), patient 2 400 days."""
+    assert m.arr_to_first_relapse(table(), []) == pytest.approx(2 / (2.0 + 100 / Y + 400 / Y))
+    # nobody relapses: 0 over the full follow-up; a death ends the time at risk through follow_up_years
+    none = table(first_relapse_day=[np.nan] * 3, follow_up_years=[2.0, 0.5, 1.0])
+    assert m.arr_to_first_relapse(none, []) == 0.0
+    assert m.arr_to_first_relapse(table(first_relapse_day=[], follow_up_years=[], patient=[]), []) is None
+
+
 def test_rules_pre_study_arr_pooled_from_the_table_and_from_a_window_of_attack_rows():
     assert m.pre_study_arr_pooled(table(), ATTACKS) == pytest.approx(6 / 3)
     # attacks at -500, -300, -200: within 365 days only -300 and -200 -> 2 / (3 patients x 1 year)

@@ -49,6 +49,15 @@ def arr_pooled(columns: dict, attacks: list) -> float | None:
     return _rate(_col(columns, "relapses").sum(), _col(columns, "follow_up_years").sum())
 
 
+def arr_to_first_relapse(columns: dict, attacks: list) -> float | None:
+    """First relapses / patient-years at risk until the first relapse or the end of follow-up: the on-study ARR of a
+    trial whose randomised period ends at a patient's first relapse (PREVENT), where no second relapse is counted."""
+    first = _col(columns, "first_relapse_day")
+    event = np.isfinite(first)
+    years = np.where(event, first / YEAR_DAYS, _col(columns, "follow_up_years"))
+    return _rate(float(event.sum()), float(years.sum()))
+
+
 def pre_study_arr_pooled(columns: dict, attacks: list, *, window_days: float | None = None) -> float | None:
     """Pre-study relapses / pre-study years: the table's pre_study_relapses / pre_study_years, or with `window_days`
     the pre-study attacks no more than window_days before baseline (from the attack rows) over n x window_days."""
@@ -138,7 +147,7 @@ def edss_worsened_share(columns: dict, attacks: list) -> float | None:
 
 
 METRICS: dict[str, Callable[..., float | None]] = {f.__name__: f for f in (
-    arr_pooled, pre_study_arr_pooled, relapsed_share, relapse_free_km, share_gaps_within_days, severe_attack_share,
+    arr_pooled, arr_to_first_relapse, pre_study_arr_pooled, relapsed_share, relapse_free_km, share_gaps_within_days, severe_attack_share,
     mean_residual_per_attack, edss_slope_per_attack, edss_change_mean, death_share, edss_worsened_share)}
 
 
