@@ -167,9 +167,10 @@ def regression_to_mean(run: DemoRun) -> str:
         lines.append(f"  {a}: median ARR {ch['median_pre_study']:.2f} before, {ch['median_on_study']:.2f} during: "
                      f"{ch['median_reduction_percent']:.0f}% reduction")
     lines += ["", f"What to notice: with no drug at all the median ARR fell by "
-                  f"{rtm['untreated_median_arr_reduction_percent']:.0f}%. The entry rule picks patients in a bad spell;",
-              "their next year is closer to their usual rate. A single-arm study reports the whole fall as the drug's",
-              "effect; only the part beyond the untreated arm is the drug's:"]
+                  f"{rtm['untreated_median_arr_reduction_percent']:.0f}% (PREVENT's placebo arm, under a similar entry",
+              "rule: 1.99 relapses/year before, 0.35 on study, an 82% fall). The entry rule picks patients during an",
+              "active spell of their disease; spells end, and the following years are quieter. A single-arm study",
+              "reports the whole fall as the drug's effect; only the part beyond the untreated arm is the drug's:"]
     for a, t in rtm["treated_arms"].items():
         lines.append(f"  {a}: {t['beyond_untreated_percentage_points']:.0f} percentage points beyond no treatment")
     return "\n".join(lines)

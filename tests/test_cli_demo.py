@@ -69,6 +69,18 @@ def test_cli_each_demo_writes_valid_figures_and_its_notes(name, demos):
     assert not list(folder.parent.glob(".*tmp*"))          # the temporary folder is gone
 
 
+def test_targets_regression_to_mean_demo_untreated_fall_is_prevent_like(demos):
+    """The demo's untreated arm falls as PREVENT's placebo arm did under a similar entry rule: 1.99 -> 0.35 relapses a
+    year (Pittock 2019), an 82% fall; with the published 95% CI of the on-study ARR (0.199-0.616, Wingerchuk 2021) the
+    fall lies in 69-90%. The old stationary process fell 25-36%: this is the test it would fail."""
+    folder, _ = demos["regression-to-mean"]
+    notes = (folder / "notes.txt").read_text()
+    fall = re.search(r"untreated: median ARR ([0-9.]+) before, ([0-9.]+) during: (\d+)% reduction", notes)
+    assert fall, notes
+    assert 100 * (1 - 0.616 / 1.99) <= float(fall.group(3)) <= 100 * (1 - 0.199 / 1.99)
+    assert "with no drug at all the median ARR fell by " + fall.group(3) + "%" in notes
+
+
 def test_rules_dose_rules_names_every_wbc_cut_patient_of_the_full_run(demos):
     """The patients the notes name are those whose events.csv (a whole run with the demo's overrides) shows a dose
     decision cut by a WBC band; the figure marks those draws; the explain command shows one of them being cut."""

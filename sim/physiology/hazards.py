@@ -15,7 +15,7 @@ class HazardClock:
         """Add rate*dt; return (patient indices, event times) of thresholds crossed in (t0, t0+dt], linearly interpolated."""
         inc = rate_per_day * dt
         new = self.cum + inc
-        hit = new >= self.threshold
+        hit = (new >= self.threshold) & (inc > 0)     # a paused patient (rate 0: dead, refractory) fires when it resumes
         if not hit.any():
             self.cum = new
             return _EMPTY_I, _EMPTY_F

@@ -17,6 +17,8 @@ from typing import Callable
 import numpy as np
 
 from ..edss_scale import edss_worsened
+from ..readouts.basic import arr_reduction
+from ..readouts.efficacy import counts_and_years, on_treatment_mask
 from ..scenario import YEAR_DAYS
 from ..stats import kaplan_meier, km_at
 
@@ -56,6 +58,24 @@ def arr_to_first_relapse(columns: dict, attacks: list) -> float | None:
     event = np.isfinite(first)
     years = np.where(event, first / YEAR_DAYS, _col(columns, "follow_up_years"))
     return _rate(float(event.sum()), float(years.sum()))
+
+
+def relapse_free_on_treatment(columns: dict, attacks: list) -> float | None:
+    """Share of the on-treatment population with no relapse until treatment ends (as `nmosim run` reports it under
+    summary.json's on_treatment block)."""
+    k, _ = counts_and_years(columns, "on_treatment")
+    return _share(k == 0)
+
+
+def median_arr_reduction_on_treatment(columns: dict, attacks: list) -> float | None:
+    """Reduction (%) of the median ARR from the pre-study window to the time on treatment, over the on-treatment
+    population: 100 (1 - median on / median before), as single-arm series report it (summary.json's on_treatment
+    arr_change.median_reduction_percent)."""
+    keep = on_treatment_mask(columns)
+    k, years = counts_and_years(columns, "on_treatment")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        on = np.where(years > 0, k / np.where(years > 0, years, 1.0), 0.0)
+    return arr_reduction(_col(columns, "pre_study_arr")[keep], on)["median_reduction_percent"]
 
 
 def pre_study_arr_pooled(columns: dict, attacks: list, *, window_days: float | None = None) -> float | None:
@@ -147,7 +167,7 @@ def edss_worsened_share(columns: dict, attacks: list) -> float | None:
 
 
 METRICS: dict[str, Callable[..., float | None]] = {f.__name__: f for f in (
-    arr_pooled, arr_to_first_relapse, pre_study_arr_pooled, relapsed_share, relapse_free_km, share_gaps_within_days, severe_attack_share,
+    arr_pooled, arr_to_first_relapse, relapse_free_on_treatment, median_arr_reduction_on_treatment, pre_study_arr_pooled, relapsed_share, relapse_free_km, share_gaps_within_days, severe_attack_share,
     mean_residual_per_attack, edss_slope_per_attack, edss_change_mean, death_share, edss_worsened_share)}
 
 
