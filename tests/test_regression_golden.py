@@ -13,9 +13,9 @@ import sim
 from sim.bundled import bundled
 
 EXPECTED = {
-    "mitonmo": "ec69cf3fa3e10876",
-    "compare-regimens": "8b04309db3b2e8fb",
-    "correale2005": "89ec8b7b2e93d3f8",
+    "mitonmo": "706c82edadf533ab",
+    "compare-regimens": "01a3ba6283ec46e9",
+    "correale2005": "35e7526769f8ed5a",
 }
 
 
