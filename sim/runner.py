@@ -121,6 +121,8 @@ def summarize(scn: Scenario, screening: Screening, arms_data: dict[str, tuple[di
     arms, columns, survival = {}, {}, []
     for name, (cols, tallies) in arms_data.items():
         arms[name] = readouts.summarize_arm(cols, tallies, ro.alpha)
+        for block in (arms[name], arms[name]["on_treatment"]):    # the parameter beside what the counts show
+            block["relapse_count_dispersion"]["scenario_frailty_k"] = scn.disease.frailty_k
         columns[name] = cols
         survival += readouts.km_table(name, *readouts.first_relapse_times(cols, ro.estimand), ro.alpha)
     summary = {

@@ -95,8 +95,14 @@ def test_theory_engine_relapse_counts_follow_the_stationary_process():
         f"run.patients={n}", "run.follow_up_days=365.25", "run.step_days=0.5", f"disease.untreated_arr={mu}",
         f"disease.frailty_k={k}", "disease.attack_gap_days=0", "arms.0.regimen.efficacy.emax=0"])
     act = scn.disease.activity
-    counts = np.asarray(sim.run(scn).patients["relapses"], float)
+    res = sim.run(scn)
+    counts = np.asarray(res.patients["relapses"], float)
     m, var, _ = mmpp_moments(mu, k, act.active_rate_ratio, act.mean_active_days, act.mean_quiescent_days, 365.25)
+    # summary.json shows the dispersion the counts have next to the parameter; the spells make it far larger than
+    # the frailty's variance (moment value (var - m) / m^2 ~ 9 against k = 0.6)
+    disp = res.summary["arms"]["mitoxantrone"]["relapse_count_dispersion"]
+    assert disp["scenario_frailty_k"] == k
+    assert disp["nb2_alpha"] > 4 * k
     assert abs(counts.mean() - m) < 4 * np.sqrt(var / n)
     c = counts - counts.mean()
     assert abs(counts.var(ddof=1) - var) < 4 * np.sqrt((np.mean(c**4) - counts.var() ** 2) / n)
