@@ -64,19 +64,20 @@ def bare_stepper(scn, arm, cohort) -> tuple[float, float]:
 
 def nominal_doses(cs, reg, end: float) -> list:
     """Every patient's nominal schedule, no rules: bolus doses pushed on the chunk's dose queue; daily oral dosing
-    switched on for all (every dose taken). Returns [(day, switch)]: what to do when the stepper reaches day."""
+    switched on for all (every dose taken). Returns [(day, switch)]: what to do when the stepper reaches day. Each
+    queue entry has its own lists: a death removes the patient from the entries it is queued in."""
     everyone = list(range(cs.n))
     if isinstance(reg, Mitoxantrone):                      # amt every ii_days, split over split_days
         for course in range(reg.addl + 1):
             for k in range(reg.split_days):
                 day = course * reg.ii_days + k
                 if day < end:
-                    cs._doses[cs._step_of(day)] = {"mitoxantrone": (everyone, [reg.amt_mg_per_m2 / reg.split_days] * cs.n)}
+                    cs._doses[cs._step_of(day)] = {"mitoxantrone": (list(everyone), [reg.amt_mg_per_m2 / reg.split_days] * cs.n)}
     elif isinstance(reg, Belimumab):
         mg = (reg.amt_mg_per_kg * cs.cohort.cov["weight_kg"]).tolist()
         for day in dose_days(reg.initial_days, reg.ii_days, reg.until_days):
             if day < end:
-                cs._doses[cs._step_of(day)] = {"belimumab": (everyone, mg)}
+                cs._doses[cs._step_of(day)] = {"belimumab": (list(everyone), list(mg))}
     elif isinstance(reg, Baricitinib):                     # once daily until until_days
         daily = cs.models["baricitinib"].daily
         daily.on[:], daily.amt[:], daily.taken[:] = True, reg.amt_mg, True

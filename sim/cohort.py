@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import gammaincinv, ndtri
 
-from .disease import attack_steps, dist_from_uniform, report_edss
+from .disease import attack_steps, dist_from_uniform, report_edss_array
 from .relapse_process import attack_days, spell_path, spell_rates
 from .scenario import YEAR_DAYS, Criterion, Scenario
 from .streams import patient_rngs
@@ -133,17 +133,20 @@ def draw_candidates(scn: Scenario, keys: np.ndarray) -> Candidates:
     H = U[:, HIST_BASE:PHENO_BASE].reshape(n, HIST_MAX, 4)
     rates = spell_rates(dis, frail)
     t = attack_days(rates, active0, switches, -c.history_days, dis.attack_gap_days, -np.log1p(-H[:, :, 0]))
-    kind, acute, residual, _ = attack_steps(U[:, PHENO_BASE:SPELL_BASE], H[:, :, 1], H[:, :, 2], H[:, :, 3], dis.edss)
     none = np.isnan(t)
-    acute, residual = np.where(none, 0.0, acute), np.where(none, 0.0, residual)
-    cov["hist_phenotype"] = np.where(none, -1, kind)
+    has = ~none                                   # attack_steps is elementwise: drawn only where an attack happened
+    kind, acute, residual = np.full(t.shape, -1), np.zeros(t.shape), np.zeros(t.shape)
+    if has.any():
+        kind[has], acute[has], residual[has], _ = attack_steps(U[:, PHENO_BASE:SPELL_BASE][has], H[:, :, 1][has],
+                                                               H[:, :, 2][has], H[:, :, 3][has], dis.edss)
+    cov["hist_phenotype"] = kind
     chronic = dist_from_uniform(u("edss"), c.edss_chronic)
     with np.errstate(invalid="ignore"):
         decay = np.where(none, 0.0, np.exp(np.nan_to_num(t) / dis.edss.recovery_days))
     ceiling = dis.edss.ceiling
     cov["edss_continuous"] = np.clip(chronic + (residual + (acute - residual) * decay).sum(axis=1), 0, ceiling)
     cov["edss_chronic"] = chronic
-    cov["edss"] = np.array([report_edss(x) for x in cov["edss_continuous"]])
+    cov["edss"] = report_edss_array(cov["edss_continuous"])
     last = np.max(np.where(none, -np.inf, t), axis=1)
     cov["days_since_last_attack"] = -last
     return Candidates(np.asarray(keys), cov, t, acute, residual)
