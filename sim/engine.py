@@ -340,7 +340,7 @@ class ChunkSim:
             kind, acute, residual, fatal = attack_steps(u[:, 0], u[:, 1], u[:, 2], u[:, 3], self.scn.disease.edss)
             for j, (i, te) in enumerate(zip(idx.tolist(), times.tolist())):
                 ratio = self._severity_ratio(i) if self._severity else 1.0
-                day = max(te, self.refractory_until[i])
+                day = self._after_refractory(i, te, t0, t1)
                 self._relapse(i, day, t1, thresholds[j], int(kind[j]), float(acute[j]) * ratio,
                               float(residual[j]) * ratio)
                 if u[j, 4] < fatal[j]:
@@ -379,6 +379,14 @@ class ChunkSim:
         else:
             for day, i, context in queued:
                 self._draw_labs(i, day, context)
+
+    def _after_refractory(self, i: int, te: float, t0: float, t1: float) -> float:
+        """The attack day of a crossing timed at te in [t0, t1]: the hazard accrues only after the refractory time
+        ends, so in a step where it ends, te's place in the step is mapped into the part after it (strictly later)."""
+        r = self.refractory_until[i]
+        if r <= t0:
+            return te
+        return r + (t1 - r) * max((te - t0) / (t1 - t0), 1e-9)
 
     def _severity_ratio(self, i: int) -> float:
         """The product of attack_severity_ratio over the drugs acting on patient i now (rate ratio below 1)."""

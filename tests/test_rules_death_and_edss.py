@@ -109,3 +109,35 @@ def test_rules_confirmed_improvement_against_a_hand_trajectory():
     assert confirmed_change_day(5.0, visits, 90, "better") == 270
     assert confirmed_change_day(5.0, visits, 180, "better") == 270
     assert math.isnan(confirmed_change_day(5.0, visits, 270, "better"))
+
+
+def test_rules_records_stay_inside_follow_up_and_attacks_are_more_than_the_gap_apart(large_run):
+    """No record after the end of follow-up (correale2005 once logged toxicity after it), and each attack comes more
+    than attack_gap_days after the previous one (the seeds: "> 30 days"; 67 attacks once came at exactly 30.000)."""
+    name, scn, res = large_run
+    end, gap = float(scn.run.follow_up_days), scn.disease.attack_gap_days
+    assert max(day for _, _, day, _, _ in res.events) <= end + 1e-9, name
+    last: dict[tuple, float] = {}
+    n = 0
+    for arm, p, day, kind, _ in res.events:
+        if kind != "relapse":
+            continue
+        if (arm, p) in last:
+            assert day - last[(arm, p)] > gap, (name, arm, p, last[(arm, p)], day)
+            n += 1
+        last[(arm, p)] = day
+    assert n > 50, name                                   # the check saw repeat attacks to check
+
+
+def test_rules_no_infusion_after_a_stop(large_run):
+    """Once a stop is logged, no infusion follows (a cap reached in a five-day course once logged its stop on the
+    first day, then four infusions)."""
+    name, scn, res = large_run
+    stopped: dict[tuple, float] = {}
+    for arm, p, day, kind, details in res.events:      # per patient in day order, same-day events as logged
+        if kind == "stop":
+            stopped[(arm, p)] = day
+        elif kind == "infusion":
+            assert (arm, p) not in stopped, (name, arm, p, stopped.get((arm, p)), day, details)
+        elif kind == "phase" and (arm, p) in stopped:
+            del stopped[(arm, p)]

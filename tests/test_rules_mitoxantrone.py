@@ -49,6 +49,19 @@ def test_rules_infection_window_edges(days, capped):
     assert (cap == 10) if capped else (cap is None)
 
 
+@pytest.mark.parametrize("day, capped", [(99.99, False), (100.0, True), (102.0, True), (104.0, True), (125.0, True),
+                                         (125.01, False)])
+def test_rules_infection_window_counts_from_the_course_s_first_infusion(day, capped):
+    """A five-day course on days 100-104: an infection during it counts (it once did not, because the window started
+    at the last infusion), as does one up to 21 days after the last infusion; one before the course does not."""
+    h = CourseHistory(cumulative_mg_per_m2=24, courses_given=2, last_course_start_day=100.0, last_infusion_day=104.0,
+                      infections=[(day, 1.16)])
+    cap, why = infection_cap(h, REG.infection_rule)
+    assert (cap == 10) if capped else (cap is None)
+    if capped:
+        assert ("during the course" in why) == (day <= 104.0)
+
+
 def test_rules_infection_before_any_infusion_does_not_count():
     h = CourseHistory(infections=[(3.0, 0.5)])
     assert decide_dose(6.0, h, REG).dose_mg_per_m2 == 12

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 import sim
+
+from .conftest import MITONMO
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1] / "scenarios"
@@ -209,3 +211,27 @@ def test_rules_pre_infusion_draws_carry_the_stepper_time_off_the_grid():
     assert any(d % 90 for d in pre)                                                  # course days 90, 180 are not on it
     decided = {float(e["day"]) for e in rows(t["events.csv"]) if e["type"] == "dose_decision"}
     assert decided <= {0.0, 90.0, 180.0, 270.0, 360.0}
+
+
+def test_rules_cap_reached_in_a_split_course_stops_after_its_last_infusion():
+    """With a 24 mg/m2 cap and 12 mg/m2 courses over five days, the second course reaches the cap: its stop row is
+    dated on the course's last infusion day and comes after all five infusions (it was dated on the first day)."""
+    scn = sim.load_scenario(MITONMO, ["run.patients=40", "arms.0.regimen.cap_mg_per_m2=24"])
+    res = sim.run(scn)
+    checked = 0
+    by_patient: dict = {}
+    for arm, p, day, kind, details in res.events:
+        by_patient.setdefault(p, []).append((day, kind, details))
+    for p, events in by_patient.items():
+        stops = [(d, s) for d, k, s in events if k == "stop" and "cap" in s]
+        if not stops:
+            continue
+        day = stops[0][0]
+        infusions = [d for d, k, _ in events if k == "infusion"]
+        assert day == max(infusions), (p, day, infusions)
+        kinds = [k for _, k, _ in events]
+        assert "infusion" not in kinds[kinds.index("stop"):]
+        assert len(infusions) % 5 == 0 and len(infusions) >= 10     # whole five-day courses
+        assert day - min(d for d in infusions if d > day - 5) == 4.0  # the stop is on the course's fifth day
+        checked += 1
+    assert checked >= 20

@@ -31,6 +31,7 @@ class _Plan:
     start_day: float
     course: int                 # index of the course due next (0-based)
     done: simpy.Event           # succeeds with the plan's Outcome
+    ending: Outcome | None = None   # the cap was reached: the plan ends with this after the course's last infusion
 
 
 @lru_cache(maxsize=256)
@@ -125,6 +126,9 @@ class CourseClinic:
             if kind == "done":
                 self._completed(i, plan)
                 continue
+            if kind == "capped":
+                self._end(i, plan, plan.ending)
+                continue
             if kind == "course":
                 plan.hist.rechecks = 0
             checks.append((i, plan))
@@ -163,9 +167,14 @@ class CourseClinic:
         if decision.causes:
             sim.tally(i, "reduced", decision.causes)
         self._infuse(i, plan, decision.dose_mg_per_m2)
-        if decision.final:
-            self._end(i, plan, Outcome("cumulative cap reached", f"cumulative dose {hist.cumulative_mg_per_m2:g} mg/m2 "
-                                       f"reached the {reg.cap_mg_per_m2:g} mg/m2 cap", now, now + reg.ii_days))
+        if decision.final:          # treatment stops once the course's last infusion is given (not before it)
+            last = hist.last_infusion_day
+            plan.ending = Outcome("cumulative cap reached", f"cumulative dose {hist.cumulative_mg_per_m2:g} mg/m2 "
+                                  f"reached the {reg.cap_mg_per_m2:g} mg/m2 cap", last, last + reg.ii_days)
+            if last > now:
+                self._at(last, i, plan, "capped")
+            else:
+                self._end(i, plan, plan.ending)
             return
         plan.course += 1
         self._schedule_course(i, plan)
@@ -182,11 +191,12 @@ class CourseClinic:
         sim.give_on(i, queues, per_day, (_INFUSION, per_day, per_day * self._bsa[i]))
         hist.cumulative_mg_per_m2 += dose_mg_per_m2
         hist.courses_given += 1
+        hist.last_course_start_day = now
         hist.last_infusion_day = now + reg.split_days - 1
         sim.cumulative[i] = hist.cumulative_mg_per_m2
         sim.courses[i] = hist.courses_given
         grade = toxicity_grade(sim.rng(i, "protocol").random(), reg.toxicity.grade_probabilities)
-        if grade:
+        if grade and now + reg.toxicity.onset_days < sim.end:    # toxicity after follow-up is not seen
             hist.toxicity_grades.append(grade)
             sim.log(i, "toxicity", ("non-haematological WHO grade {}", grade), day=now + reg.toxicity.onset_days)
             sim.toxicity_max[i] = max(sim.toxicity_max[i], grade)

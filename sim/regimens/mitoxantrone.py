@@ -19,7 +19,8 @@ class CourseHistory:
 
     cumulative_mg_per_m2: float = 0.0
     courses_given: int = 0
-    last_infusion_day: float | None = None
+    last_course_start_day: float | None = None   # first infusion day of the last course given
+    last_infusion_day: float | None = None       # last infusion day of that course
     toxicity_grades: list[int] = field(default_factory=list)
     infections: list[tuple[float, float]] = field(default_factory=list)   # (day, observed WBC)
     rechecks: int = 0
@@ -47,18 +48,21 @@ def band_for(wbc_10e9_per_l: float, bands: list[WbcBand]) -> WbcBand:
 
 
 def infection_cap(history: CourseHistory, rule: InfectionRule) -> tuple[float | None, str | None]:
-    """Cap on the next dose from infections within rule.window_days after the last infusion, by the lowest band their WBC falls in."""
+    """Cap on the next dose from infections within rule.window_days of an infusion of the last course (from its first
+    infusion to window_days after its last), by the lowest band their WBC falls in."""
     if history.last_infusion_day is None or not history.infections:
         return None, None
+    first = history.last_infusion_day if history.last_course_start_day is None else history.last_course_start_day
     cap, why = None, None
     for day, wbc in history.infections:
-        since = day - history.last_infusion_day
-        if not 0 <= since <= rule.window_days:
+        if not first <= day <= history.last_infusion_day + rule.window_days:
             continue
+        when = ("during the course" if day <= history.last_infusion_day
+                else f"{day - history.last_infusion_day:.0f} d after the last infusion")
         for b in rule.bands:     # decreasing thresholds: the last matching band is the lowest
             if wbc < b.below_wbc_10e9_per_l and (cap is None or b.next_dose_mg_per_m2 < cap):
                 cap = b.next_dose_mg_per_m2
-                why = (f"infection on day {day:.1f} ({since:.0f} d after infusion) with WBC {wbc:.2f} "
+                why = (f"infection on day {day:.1f} ({when}) with WBC {wbc:.2f} "
                        f"< {b.below_wbc_10e9_per_l:g} -> {b.next_dose_mg_per_m2:g} mg/m2")
     return cap, why
 
