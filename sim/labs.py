@@ -1,4 +1,8 @@
-"""Observed blood counts of a chunk's patients: true counts times log-normal lab errors, rounded as the lab reports them.
+"""Observed blood counts of a chunk's patients, as an analyser with a differential reports them, rounded.
+
+The total WBC carries a log-normal error; the differential splits the observed total in the proportions of the true
+neutrophil, lymphocyte and other counts, the first two perturbed by their own log-normal errors, so the reported ANC and
+ALC are shares of the reported WBC (ANC + ALC < WBC, as in any differential count). Hb has its own error.
 
 Each patient's errors come from its own labs stream, drawn in blocks of `BLOCK`; a draw takes 4 (WBC, ANC, ALC, Hb), so
 a patient's values depend only on its own stream and how many draws it had, whether drawn alone or with others.
@@ -72,9 +76,12 @@ class LabBench:
         """Observed (WBC, ANC, ALC, Hb) of patient i with true ANC and ALC."""
         e = self.errors.next4_of(i)
         dec = self.decimals
-        wbc = round((anc + alc + self._other[i]) * e[0], dec)
-        anc_o = round(anc * e[1], dec)
-        alc_o = round(alc * e[2], dec)
+        w_n, w_l, other = anc * e[1], alc * e[2], self._other[i]
+        total = (anc + alc + other) * e[0]
+        share = total / (w_n + w_l + other)
+        wbc = round(total, dec)
+        anc_o = round(w_n * share, dec)
+        alc_o = min(round(w_l * share, dec), round(wbc - anc_o, dec))    # rounding never makes ANC + ALC exceed WBC
         hb = round(self._hb[i] * e[3], 1)
         if not wbc >= self.wbc_min[i]:
             self.wbc_min[i] = wbc
@@ -86,9 +93,13 @@ class LabBench:
         """Observed (WBC, ANC, ALC, Hb) arrays of distinct patients idx: the values observe_one gives each."""
         e = self.errors.next4(idx)
         dec = self.decimals
-        wbc = round_like_python((anc + alc + self.other[idx]) * e[:, 0], dec)
-        anc_o = round_like_python(anc * e[:, 1], dec)
-        alc_o = round_like_python(alc * e[:, 2], dec)
+        other = self.other[idx]
+        w_n, w_l = anc * e[:, 1], alc * e[:, 2]
+        total = (anc + alc + other) * e[:, 0]
+        share = total / (w_n + w_l + other)
+        wbc = round_like_python(total, dec)
+        anc_o = round_like_python(w_n * share, dec)
+        alc_o = np.minimum(round_like_python(w_l * share, dec), round_like_python(wbc - anc_o, dec))
         hb = round_like_python(self.hb[idx] * e[:, 3], 1)
         self.wbc_min[idx] = np.fmin(self.wbc_min[idx], wbc)
         self.anc_min[idx] = np.fmin(self.anc_min[idx], anc_o)

@@ -49,3 +49,19 @@ def test_reference_lab_errors_are_the_patients_own_stream_in_order():
     z = PatientStreams(11, 0, np.arange(100, 103), "labs")[1].standard_normal(2 * BLOCK)
     expected = np.exp(0.08 * z)
     assert np.array_equal(np.concatenate(first), expected[:BLOCK + 4])
+
+
+def test_reference_differential_never_exceeds_the_total_and_tracks_the_true_counts():
+    """ANC and ALC are shares of the reported WBC (once, in 11% of lab rows, ANC + ALC exceeded it); each still follows
+    its true count: log error mean within 4 standard errors of the small-noise value, spread near the total's cv."""
+    n = 20_000
+    b = _bench(n)
+    rng = np.random.default_rng(9)
+    anc, alc = rng.lognormal(np.log(2.0), 0.8, n), rng.lognormal(np.log(1.0), 0.6, n)
+    idx = np.arange(n)
+    wbc, anc_o, alc_o, _ = b.observe(idx, anc, alc)
+    assert np.all(anc_o + alc_o <= wbc + 1e-12)
+    keep = anc > 0.5                                    # away from rounding to 0.01
+    err = np.log(anc_o[keep] / anc[keep])
+    assert abs(err.mean()) < 4 * err.std() / np.sqrt(keep.sum()) + 0.01
+    assert 0.07 < err.std() < 0.12
