@@ -99,6 +99,9 @@ def draw_candidates(scn: Scenario, keys: np.ndarray) -> Candidates:
     anc = dist_from_uniform(u("anc"), c.anc_10e9_per_l)
     alc = dist_from_uniform(u("alc"), c.alc_10e9_per_l)
     other = dist_from_uniform(u("other"), c.other_wbc_10e9_per_l)
+    if c.prior_immunosuppression is not None:
+        anc = anc * c.prior_immunosuppression.anc_ratio
+        alc = alc * c.prior_immunosuppression.alc_ratio
     cov["true_anc_10e9_per_l"], cov["true_alc_10e9_per_l"], cov["true_other_10e9_per_l"] = anc, alc, other
     plt = dist_from_uniform(u("platelets"), c.platelets_10e9_per_l)
     labs = scn.physiology.labs

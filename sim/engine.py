@@ -31,6 +31,7 @@ from .streams import PatientStreams, PURPOSES
 CLOCK_DAYS = 1.0   # how often the stepper process wakes in simpy time (it steps at run.step_days inside)
 _BATCH_MIN = 8     # blood draws due together below this many are taken one by one (numpy's overhead)
 _day = itemgetter(1)
+_WORK_UP = "infection work-up"   # the context of a blood draw at an infection (unscheduled)
 
 
 @dataclass
@@ -67,6 +68,9 @@ class ChunkSim:
         self.lymph = Lymphocytes(cov["true_alc_10e9_per_l"], phys.lymphocytes.recovery_half_life_days, dt)
         self.other = cov["true_other_10e9_per_l"]
         self.wbc_nadir = self.marrow.count() + self.lymph.count() + self.other
+        self.wbc_nadir_day = np.zeros(n)              # day of the lowest true WBC (0: never below baseline)
+        self.wbc_min_scheduled = np.full(n, np.nan)    # lowest observed WBC / ANC at scheduled checks (not work-ups)
+        self.anc_min_scheduled = np.full(n, np.nan)
         self.lab = LabBench(self._streams["labs"], n, phys.labs.cv, phys.labs.decimals, self.other,
                             cov["true_hb_g_per_dl"])
         self._events: list[list[tuple]] = [[] for _ in range(n)]    # per patient: (patient, day, type, details)
@@ -77,6 +81,8 @@ class ChunkSim:
                 self.models[reg.drug] = build_model(reg, cohort, dt, self.end)
         self._daily = [m for m in self.models.values() if m.daily is not None]
         self._alc_rises = [m.alc_rise for m in self.models.values() if getattr(m, "alc_rise", None) is not None]
+        self._reserves = [m for m in self.models.values() if getattr(m, "reserve", None) is not None]
+        self._gamma = phys.marrow.gamma
         self._doses: dict[int, dict[str, tuple[list, list]]] = {}   # step index -> drug -> ([patient], [amount])
         self.relapse_hooks: list[dict] = [{} for _ in range(n)]     # per patient: owner -> f(patient, day)
         self._wake: dict[int, simpy.Event] = {}                     # patients whose sequence driver waits for news
@@ -181,6 +187,11 @@ class ChunkSim:
 
     def _record_draw(self, i: int, day: float, context: str, wbc: float, anc: float, alc: float, hb: float) -> None:
         lab = (self.ids[i], day, wbc, anc, alc, hb, context)
+        if context is not _WORK_UP:                  # scheduled checks (pre-infusion, after a course, protocol labs)
+            if not wbc >= self.wbc_min_scheduled[i]:
+                self.wbc_min_scheduled[i] = wbc
+            if not anc >= self.anc_min_scheduled[i]:
+                self.anc_min_scheduled[i] = anc
         self._labs[i].append(lab)
         self._events[i].append((lab[0], day, "blood_draw", lab))      # the lab row is the event's details record
 
@@ -325,10 +336,16 @@ class ChunkSim:
             e, k, r = m.step()
             effect, kill, rr = effect + e, kill + k, rr * r
             self._rr_of[drug] = r
-        self.marrow.step(effect)
         rise = None
         for r in self._alc_rises:
             rise = r.step() if rise is None else rise + r.step()
+        if self._reserves:         # counts return to reserve x baseline: (1 - E) (R / Circ)^gamma in the Friberg feedback
+            reserve = self._reserves[0].reserve
+            for m in self._reserves[1:]:
+                reserve = reserve * m.reserve
+            effect = 1.0 - (1.0 - effect) * reserve ** self._gamma
+            rise = reserve - 1.0 if rise is None else (1.0 + rise) * reserve - 1.0
+        self.marrow.step(effect)
         self.lymph.step(kill, rise)
         # relapses
         active = np.clip((t1 - self.refractory_until) / dt, 0.0, 1.0)
@@ -355,6 +372,11 @@ class ChunkSim:
         mult = np.ones(self.n)
         for band in self.scn.infection.anc_bands:
             mult = np.where(anc < band.below_anc_10e9_per_l, band.multiplier, mult)
+        if self.scn.infection.alc_bands:
+            alc, by_alc = self.lymph.x, np.ones(self.n)
+            for band in self.scn.infection.alc_bands:
+                by_alc = np.where(alc < band.below_alc_10e9_per_l, band.multiplier, by_alc)
+            mult *= by_alc
         idx, times = self.infect.advance(self.inf_rate * mult * self.infection_ratio * self._alive_f, t0, dt)
         self.k += 1
         self.t = t1
@@ -367,7 +389,10 @@ class ChunkSim:
             if self.alive[i] or te <= self.death_day[i]:
                 self._infection(i, te)
         wbc = anc + self.lymph.count() + self.other
-        np.minimum(self.wbc_nadir, wbc, out=self.wbc_nadir)
+        lower = wbc < self.wbc_nadir
+        if lower.any():
+            self.wbc_nadir[lower] = wbc[lower]
+            self.wbc_nadir_day[lower] = t1
         if self.trace is not None:
             self.trace.append((t1, wbc.copy(), anc.copy()))
 
@@ -449,7 +474,7 @@ class ChunkSim:
         self.n_infections[i] += 1
         self.n_serious[i] += serious
         self.log(i, "infection", "serious" if serious else "non-serious", day=day)
-        wbc = self._draw_labs(i, self.t, "infection work-up")[0]
+        wbc = self._draw_labs(i, self.t, _WORK_UP)[0]
         self.infections[i].append((day, wbc))
 
     def _edss(self, i: int, day: float) -> float:

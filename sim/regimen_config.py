@@ -80,11 +80,20 @@ class MitoxantronePk(Frozen):
 
 
 class MarrowEffect(Frozen):
-    """Drug effect on marrow: linear slope on plasma concentration (L/mg) for neutrophil proliferation and lymphocyte kill rate."""
+    """Drug effect on marrow: linear slope on plasma concentration (L/mg) for neutrophil proliferation and lymphocyte
+    kill rate, both scaled per course by a log-normal between-occasion factor (slope_bov_cv).
+
+    Cumulative injury: a marrow reserve R (1 before any drug) falls at reserve_loss_per_effect_day x E x R while the
+    drug inhibits proliferation by E, and recovers towards 1 with reserve_recovery_half_life_days; the neutrophil and
+    lymphocyte counts return to R times their baselines, so courses leave the counts lower before the next one.
+    """
 
     anc_slope_l_per_mg: NonNegFloat = 22.0
     anc_slope_cv: NonNegFloat = 0.43
+    slope_bov_cv: NonNegFloat = 0.0
     alc_kill_l_per_mg_per_day: NonNegFloat = 22.0
+    reserve_loss_per_effect_day: NonNegFloat = 0.0
+    reserve_recovery_half_life_days: PositiveFloat = 365.0
 
 
 class Efficacy(Frozen):

@@ -56,6 +56,15 @@ class Criterion(Frozen):
         return self
 
 
+class PriorImmunosuppression(Frozen):
+    """Counts lowered by the immunosuppressants a cohort has failed (azathioprine, mycophenolate, cyclophosphamide):
+    each candidate's ANC and lymphocytes are the drawn counts times these ratios (before screening)."""
+
+    anc_ratio: PositiveFloat = 1.0
+    alc_ratio: PositiveFloat = 1.0
+    source: str | None = None
+
+
 class Cohort(Frozen):
     """Covariate distributions of the candidate population and the eligibility criteria that screen it."""
 
@@ -68,6 +77,7 @@ class Cohort(Frozen):
     anc_10e9_per_l: Dist
     alc_10e9_per_l: Dist
     other_wbc_10e9_per_l: Dist
+    prior_immunosuppression: PriorImmunosuppression | None = None
     platelets_10e9_per_l: Dist
     lvef_percent: Dist
     edss_chronic: Dist
@@ -115,18 +125,28 @@ class AncBand(Frozen):
     multiplier: PositiveFloat
 
 
+class AlcBand(Frozen):
+    """Infection hazard multiplier applying while the true lymphocyte count is below `below_alc_10e9_per_l`."""
+
+    below_alc_10e9_per_l: PositiveFloat
+    multiplier: PositiveFloat
+
+
 class Infection(Frozen):
-    """Infection hazard: base rate per year times the multiplier of the lowest ANC band the patient is in."""
+    """Infection hazard: base rate per year times the multiplier of the lowest ANC band the patient is in, times that
+    of the lowest lymphocyte (ALC) band; each infection is serious with probability serious_fraction."""
 
     base_rate_per_year: NonNegFloat = 0.5
     anc_bands: list[AncBand] = []
+    alc_bands: list[AlcBand] = []
     serious_fraction: Probability = 0.05
 
     @model_validator(mode="after")
     def _check(self) -> "Infection":
-        th = [b.below_anc_10e9_per_l for b in self.anc_bands]
-        if th != sorted(th, reverse=True) or len(set(th)) != len(th):
-            raise ValueError("anc_bands must have strictly decreasing below_anc_10e9_per_l")
+        for name, th in (("anc_bands", [b.below_anc_10e9_per_l for b in self.anc_bands]),
+                         ("alc_bands", [b.below_alc_10e9_per_l for b in self.alc_bands])):
+            if th != sorted(th, reverse=True) or len(set(th)) != len(th):
+                raise ValueError(f"{name} must have strictly decreasing thresholds")
         return self
 
 

@@ -18,6 +18,7 @@ PURPOSES = {
     "labs": 3,         # measurement error of blood counts
     "protocol": 4,     # per course: toxicity grade; LVEF measurement error
     "adherence": 5,    # missed oral doses
+    "marrow": 6,       # per course: the marrow's between-occasion sensitivity
 }
 
 # numpy/random/bit_generator.pyx (SeedSequence): pool of 4 uint32 words and its hash constants

@@ -77,6 +77,7 @@ def arm_rows(a: dict) -> list[tuple[str, str]]:
          f"{_pct(dis['worsened_confirmed_3m_share'])} / {_pct(dis['worsened_confirmed_6m_share'])}"),
         ("deaths", _deaths(dis["deaths"])),
         ("doses given, median", _num(tr["doses_given"]["median"], ".0f")),
+        ("pre-infusion WBC checks", _checks(saf["pre_infusion_checks"])),
         ("dose reductions", _tally(saf["dose_reductions_by_reason"])),
         ("skipped infusions", _tally(saf["skipped_infusions_by_reason"])),
         ("lab interruptions", _tally(saf["lab_interruptions_by_reason"])),
@@ -90,6 +91,14 @@ def arm_rows(a: dict) -> list[tuple[str, str]]:
         ("phases", _tally(tr["phase_paths"]) if tr["phase_paths"] else "-"),
         ("treatment stops", _tally(saf["discontinuations_by_reason"])),
     ]
+
+
+def _checks(checks: dict) -> str:
+    """'[4, inf) 65.0%, [3, 4) 15.6%, ... of 7,670' (bands as checked; '-' without checks)."""
+    if not checks["checks"]:
+        return "-"
+    parts = [f"{band[4:]} {v['share'] * 100:.1f}%" for band, v in checks["by_band"].items()]
+    return ", ".join(parts) + f" of {checks['checks']:,}"
 
 
 def format_table(columns: dict[str, list[tuple[str, str]]], max_width: int = 44) -> list[str]:

@@ -25,6 +25,24 @@ def tallies_by_reason(counts: dict, kind: str) -> dict[str, int]:
     return dict(sorted((c, n) for (k, c), n in counts["by_cause"].items() if k == kind))
 
 
+def pre_infusion_checks(by_key: dict[str, int]) -> dict:
+    """Pre-infusion WBC checks ("course k: WBC [lo, hi)" -> count) as totals by band (count and share of all checks)
+    and by course number (count per band)."""
+    bands: Counter = Counter()
+    courses: dict[int, Counter] = {}
+    for key, n in by_key.items():
+        course, band = key.split(": ", 1)
+        bands[band] += n
+        courses.setdefault(int(course.split()[1]), Counter())[band] += n
+    total = sum(bands.values())
+    order = sorted(bands, key=lambda b: -float(b[5:].split(",")[0]))      # highest band first
+    return {
+        "checks": total,
+        "by_band": {b: {"checks": bands[b], "share": bands[b] / total} for b in order},
+        "by_course": {str(c): {b: courses[c][b] for b in order if courses[c][b]} for c in sorted(courses)},
+    }
+
+
 def safety(p: dict, tallies: list[tuple] | dict) -> dict:
     """Per-arm safety table: patients by WHO grade, infections, toxicity, infusion reactions, dose changes, stops."""
     n = len(p["patient"])
@@ -45,6 +63,7 @@ def safety(p: dict, tallies: list[tuple] | dict) -> dict:
         "toxicity_grade_2_3_patients": int(np.sum((tox >= 2) & (tox <= 3))),
         "infusion_reactions": sum(reactions.values()),
         "patients_with_infusion_reaction": tallies["patients"].get("infusion reaction", 0),
+        "pre_infusion_checks": pre_infusion_checks(tallies_by_reason(tallies, "check")),
         "dose_reductions_by_reason": tallies_by_reason(tallies, "reduced"),
         "skipped_infusions_by_reason": tallies_by_reason(tallies, "skipped"),
         "lab_interruptions_by_reason": tallies_by_reason(tallies, "interrupted"),

@@ -14,7 +14,7 @@ from functools import lru_cache
 import simpy
 
 from ..regimen_config import Mitoxantrone
-from .mitoxantrone import CourseHistory, decide_dose, toxicity_grade
+from .mitoxantrone import CourseHistory, band_for, decide_dose, toxicity_grade
 from .outcome import Outcome
 
 _INFUSION = "{:.2f} mg/m2 = {:.2f} mg"
@@ -37,6 +37,12 @@ class _Plan:
 @lru_cache(maxsize=256)
 def _pre_infusion(course: int) -> str:
     return f"pre-infusion, course {course + 1}"
+
+
+@lru_cache(maxsize=4096)
+def _check_key(course: int, low: float, high: float | None) -> str:
+    """The tally cause of a pre-infusion check: its course (1-based) and the WBC band its count fell in."""
+    return f"course {course + 1}: WBC [{low:g}, {'inf' if high is None else f'{high:g}'})"
 
 
 @lru_cache(maxsize=1024)
@@ -147,6 +153,8 @@ class CourseClinic:
         now, course = self.now, plan.course
         lvef = sim.measure_lvef(i, hist.cumulative_mg_per_m2, now) if reg.lvef.check_before_each_course else None
         decision = decide_dose(wbc, hist, reg, lvef)
+        band = band_for(wbc, reg.wbc_bands)
+        sim.tally(i, "check", (_check_key(course, band.low_10e9_per_l, band.high_10e9_per_l),))
         action = decision.action
         if action == "give":
             sim.log(i, "dose_decision", (_GIVE, course + 1, decision.dose_mg_per_m2, "; ".join(decision.reasons)), now)
@@ -188,6 +196,7 @@ class CourseClinic:
         if queues is None:
             queues = self._queues[split] = sim.dose_queues("mitoxantrone", [now + k for k in range(split)])
         per_day = dose_mg_per_m2 / split
+        sim.models["mitoxantrone"].start_course(i, sim.rng(i, "marrow"))
         sim.give_on(i, queues, per_day, (_INFUSION, per_day, per_day * self._bsa[i]))
         hist.cumulative_mg_per_m2 += dose_mg_per_m2
         hist.courses_given += 1

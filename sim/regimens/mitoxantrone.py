@@ -160,6 +160,12 @@ class MitoxantroneModel:
         s = _sd(me.anc_slope_cv)                           # log-normal IIV around the mean slope
         self.anc_slope = me.anc_slope_l_per_mg * np.exp(s * cohort.cov["eta_mitoxantrone_anc_slope"] - 0.5 * s * s)
         self.alc_kill = me.alc_kill_l_per_mg_per_day
+        self.occasion = np.ones(n)                         # this course's between-occasion factor on both marrow effects
+        self.bov_sd = _sd(me.slope_bov_cv)
+        self.reserve = np.ones(n)                          # marrow reserve: counts return to reserve x baseline
+        self._loss = me.reserve_loss_per_effect_day
+        self._recover = math.log(2) / me.reserve_recovery_half_life_days
+        self.dt = dt
         s = _sd(eff.ec50_cv)                               # responders and poor responders: log-normal EC50
         self.ec50 = eff.ec50_mg_per_m2 * np.exp(s * cohort.cov["eta_mitoxantrone_ec50"] - 0.5 * s * s)
         # responder mixture: a patient whose own uniform falls below the fraction is a non-responder (per-patient emax)
@@ -169,16 +175,27 @@ class MitoxantroneModel:
 
     daily = None
 
+    def start_course(self, i: int, rng: np.random.Generator) -> None:
+        """A new course of patient i: its marrow sensitivity for this occasion (log-normal, mean 1), from its marrow stream."""
+        if self.bov_sd > 0:
+            self.occasion[i] = math.exp(self.bov_sd * float(rng.standard_normal()) - 0.5 * self.bov_sd ** 2)
+
     def dose(self, idx: np.ndarray, mg_per_m2: np.ndarray) -> None:
         """Infusions now for patients idx (distinct), mg_per_m2 each."""
         self.pk.dose(idx, 0, mg_per_m2 * self.bsa[idx])
         self.memory.dose(idx, 0, mg_per_m2)
 
     def step(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Advance one step: (ANC proliferation inhibition, lymphocyte kill per day, relapse rate ratio), each over patients."""
+        """Advance one step: (ANC proliferation inhibition, lymphocyte kill per day, relapse rate ratio), each over
+        patients; the marrow reserve moves with the step's inhibition (exactly, for E constant over the step)."""
         c = self.pk.step()                                 # mean plasma mg/L over the step
         e = self.memory.step()
+        c = c * self.occasion
         effect = self.anc_slope * c                        # linear (Friberg 2002); E > 1 means net kill
+        if self._loss > 0:
+            k = self._recover + self._loss * effect        # dR/dt = recover (1 - R) - loss E R
+            ss = self._recover / k
+            self.reserve = ss + (self.reserve - ss) * np.exp(-k * self.dt)
         rr = 1.0 - self.emax * e / (self.ec50 + e)
         return effect, self.alc_kill * c, rr
 

@@ -166,9 +166,42 @@ def edss_worsened_share(columns: dict, attacks: list) -> float | None:
     return _share(np.array([edss_worsened(s, e) for s, e in zip(start.tolist(), end.tolist())], dtype=bool))
 
 
+def _treated(columns: dict) -> np.ndarray:
+    """Patients who received a dose (all patients when the table has no doses_given column)."""
+    if "doses_given" not in columns:
+        return np.ones(_n(columns), bool)
+    return _col(columns, "doses_given") > 0
+
+
+def scheduled_wbc_below_share(columns: dict, attacks: list, *, below: float) -> float | None:
+    """Share of dosed patients whose lowest WBC at a scheduled check (pre-infusion and post-course draws, not
+    infection work-ups) was below `below` (x 10^9/L)."""
+    keep = _treated(columns)
+    return _share(_col(columns, "wbc_min_scheduled_10e9_per_l")[keep] < below)
+
+
+def scheduled_anc_below_share(columns: dict, attacks: list, *, below: float) -> float | None:
+    """Share of dosed patients whose lowest ANC at a scheduled check was below `below` (x 10^9/L)."""
+    keep = _treated(columns)
+    return _share(_col(columns, "anc_min_scheduled_10e9_per_l")[keep] < below)
+
+
+def infected_share(columns: dict, attacks: list, *, serious_only: bool = False) -> float | None:
+    """Share of patients with at least one infection (serious_only: at least one serious infection)."""
+    return _share(_col(columns, "serious_infections" if serious_only else "infections") > 0)
+
+
+def median_wbc_nadir_day(columns: dict, attacks: list) -> float | None:
+    """Median day of each dosed patient's lowest true WBC (from the first dose on day 0)."""
+    keep = _treated(columns)
+    days = _col(columns, "wbc_nadir_day")[keep]
+    return float(np.median(days)) if days.size else None
+
+
 METRICS: dict[str, Callable[..., float | None]] = {f.__name__: f for f in (
     arr_pooled, arr_to_first_relapse, relapse_free_on_treatment, median_arr_reduction_on_treatment, pre_study_arr_pooled, relapsed_share, relapse_free_km, share_gaps_within_days, severe_attack_share,
-    mean_residual_per_attack, edss_slope_per_attack, edss_change_mean, death_share, edss_worsened_share)}
+    mean_residual_per_attack, edss_slope_per_attack, edss_change_mean, death_share, edss_worsened_share,
+    scheduled_wbc_below_share, scheduled_anc_below_share, infected_share, median_wbc_nadir_day)}
 
 
 def metric_params(name: str) -> dict[str, inspect.Parameter]:
