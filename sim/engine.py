@@ -23,6 +23,7 @@ from .physiology.hazards import HazardClock
 from .relapse_process import SpellClock, spell_rates
 from .physiology.marrow import Friberg, Lymphocytes
 from .regimens import build_model, treat
+from .regimens.mitoxantrone_safety import SafetyWatch
 from .regimens.outcome import Outcome
 from .scenario import YEAR_DAYS, Arm, Mitoxantrone, Scenario, leaf_regimens
 from .patient_table import patient_columns
@@ -130,13 +131,9 @@ class ChunkSim:
         self.toxicity_max = np.zeros(n, int)
         self.stop_reason = [""] * n
         self.stop_day = np.full(n, np.nan)
-        self.lvef_last = np.full(n, np.nan)
-        lv = next((r.lvef for r in leaf_regimens(arm.regimen) if isinstance(r, Mitoxantrone)), None)
-        if lv is not None:
-            s = _sd(lv.decline_cv)
-            self.lvef_decline = lv.decline_percent_per_mg_per_m2 * np.exp(s * cov["eta_lvef_decline"] - 0.5 * s * s)
-            self.lvef_sd = lv.measurement_sd_percent
-            self._lvef0, self._lvef_decline = cov["lvef_percent"].tolist(), self.lvef_decline.tolist()
+        mitox = next((r for r in leaf_regimens(arm.regimen) if isinstance(r, Mitoxantrone)), None)
+        self.safety = SafetyWatch(self, mitox) if mitox is not None else None   # heart, leukaemia, amenorrhoea
+        self._finished = False
         self._generators: list = []                                 # every process's generator, closed at the end
         self.clinics: dict[str, object] = {}                        # drug -> its batched protocol (regimens/courses.py)
         self.spawn(self._clock())
@@ -200,14 +197,24 @@ class ChunkSim:
         if day < self.end:
             self._lab_queue.setdefault(self._step_of(day), []).append((day, i, context))
 
-    def measure_lvef(self, i: int, cumulative_mg_per_m2: float, day: float | None = None) -> float:
-        """Observed LVEF (%) of patient i now (logged on `day` if given): baseline less the decline per mg/m2 given, plus
-        measurement error."""
-        true = self._lvef0[i] - self._lvef_decline[i] * cumulative_mg_per_m2
-        obs = round(float(true + self.lvef_sd * self.rng(i, "protocol").standard_normal()), 1)
-        self.lvef_last[i] = obs
-        self.log(i, "lvef", ("LVEF {:.1f}%", obs), day)
-        return obs
+    def at_day(self, day: float, action) -> None:
+        """Call `action()` on `day` (simpy time), unless the chunk has finished by then."""
+        def fire(_):
+            if not self._finished:
+                action()
+        self.env.timeout(max(day - self.env.now, 0.0)).callbacks.append(fire)
+
+    def die_now(self, i: int, cause: str) -> None:
+        """Patient i dies now of `cause` (a scheduled death: fatal leukaemia), if alive."""
+        self.sync()
+        if self.alive[i]:
+            self._die(i, self.env.now, cause)
+
+    def hold_treatment(self, i: int, cause: str) -> None:
+        """A toxicity that ends treatment: the drug's next dose decision stops it (mitoxantrone's course history)."""
+        h = self._histories.get((i, "mitoxantrone"))
+        if h is not None and h.stop_pending is None:
+            h.stop_pending = cause
 
     def give(self, i: int, drug: str, days: list[float], amount: float, text) -> None:
         """Bolus doses of `amount` (the drug model's dose unit) on each of `days`, applied by the stepper at those times."""
@@ -388,6 +395,8 @@ class ChunkSim:
         for i, te in zip(idx.tolist(), times.tolist()):
             if self.alive[i] or te <= self.death_day[i]:
                 self._infection(i, te)
+        if self.safety is not None:
+            self.safety.step(t0, dt, self.alive)
         wbc = anc + self.lymph.count() + self.other
         lower = wbc < self.wbc_nadir
         if lower.any():
@@ -486,6 +495,7 @@ class ChunkSim:
         """Simulate the chunk to the end of follow-up; events' details as text (render) or as records (event_text.py)."""
         self.env.run(until=self.end)
         self.advance_to(self.end)
+        self._finished = True
         self._finish()
         self._release()
         if render:
@@ -510,6 +520,7 @@ class ChunkSim:
 
     def _finish(self) -> None:
         scn = self.scn
+        self.amenorrhoea = self.safety.amenorrhoea() if self.safety is not None else [math.nan] * self.n
         visit = scn.disease.edss.visit_interval_days
         days = (np.arange(1, math.ceil(self.end / visit - 1e-9)) * visit).tolist() + [self.end]
         reported = report_edss_array(self.edss.on_days(days)).tolist()

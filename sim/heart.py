@@ -1,8 +1,8 @@
 """Mitoxantrone safety as pure, vectorisable rules: echo LVEF with confirmation, the true LVEF path (persistent and
 transient declines), heart failure, therapy-related acute leukaemia (TRAL) and persistent amenorrhoea.
 
-Not wired into the engine yet. Every random input is passed in (uniforms u, standard normals z), so each function is
-deterministic and the caller owns the streams. Sources and calibration of every default: docs/evidence-mitoxantrone-safety.md.
+The engine's use of them: sim/regimens/mitoxantrone_safety.py. Every random input is passed in (uniforms u, standard
+normals z), so each function is deterministic and the caller owns the streams. Sources and calibration of every default: docs/evidence-mitoxantrone-safety.md.
 """
 from __future__ import annotations
 
@@ -22,20 +22,23 @@ class EchoRule(Frozen):
     """Echo LVEF = true + N(0, echo_sd_percent); a reading below stop_below_percent needs a confirmatory echo
     confirm_after_days later, also below it, before treatment stops."""
 
+    check_before_each_course: bool = True     # Novantrone USPI: LVEF before each dose
     echo_sd_percent: NonNegFloat = 4.0        # 2D echo, single reading; Thavendiranathan 2013 (derived, see docs)
     stop_below_percent: float = 50.0          # Novantrone USPI: do not give if LVEF < 50%
     confirm_after_days: NonNegFloat = 14.0    # ASE/EACVI 2014: confirm with repeat imaging 2-3 weeks later
+    follow_up_days: list[PositiveFloat] = []  # surveillance echoes, days from the first course (also after treatment)
 
 
 class LvefPath(Frozen):
     """True LVEF = baseline - slope x cumulative mg/m2 - transient dips. The slope is log-normal between patients
     (median decline_median_percent_per_mg_per_m2, coefficient of variation decline_cv). After each course, with
     transient_probability_per_course, a dip (log-normal: median transient_dip_median_percent, cv transient_dip_cv)
-    starts and recovers exponentially with transient_half_life_days. Defaults fitted to Le Page 2011 (see docs)."""
+    starts and recovers exponentially with transient_half_life_days. Defaults fitted to Le Page 2011 on its own design
+    (monthly x 6, echoes at the end of treatment and yearly for 5 years; scenarios/targets/le-page-2011.toml)."""
 
-    decline_median_percent_per_mg_per_m2: NonNegFloat = 0.01   # fitted (with decline_cv) to Le Page: 11/794 persistent
+    decline_median_percent_per_mg_per_m2: NonNegFloat = 0.012  # fitted (with decline_cv) to Le Page: 11/794 persistent
     decline_cv: NonNegFloat = 1.8
-    transient_probability_per_course: Probability = 0.01       # fitted (with the dip) to Le Page: 27/794 transient
+    transient_probability_per_course: Probability = 0.025      # fitted (with the dip) to Le Page: 27/794 transient
     transient_dip_median_percent: NonNegFloat = 10.0
     transient_dip_cv: NonNegFloat = 0.5                         # assumption
     transient_half_life_days: PositiveFloat = 120.0             # assumption: recovered by the yearly follow-up echoes
@@ -61,6 +64,7 @@ class Tral(Frozen):
     latency_median_days: PositiveFloat = 20 * MONTH_DAYS   # Ellis 2009 18.5 mo, Ellis 2015 22 mo, Le Page 20 mo
     latency_log_sd: NonNegFloat = 0.69                  # ln(60/4)/(2 x 1.96): Ellis 2009 range 4-60 mo as a 95% range
     fatal_fraction: Probability = 0.24                  # Ellis 2009: 6 of 25 with known outcome died
+    death_after_days: PositiveFloat = 180.0             # assumption: a fatal TRAL kills about 6 months after onset
 
 
 class Amenorrhoea(Frozen):

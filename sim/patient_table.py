@@ -43,6 +43,13 @@ def patient_columns(sim, edss_end: list[float]) -> dict[str, list]:
     p["anc_min_observed_10e9_per_l"] = sim.lab.anc_min.tolist()
     p["wbc_min_scheduled_10e9_per_l"] = sim.wbc_min_scheduled.tolist()
     p["anc_min_scheduled_10e9_per_l"] = sim.anc_min_scheduled.tolist()
+    nan = np.full(sim.n, np.nan)
+    w = sim.safety
+    p["lvef_min_observed_percent"] = (nan if w is None else w.lvef_min_observed).tolist()
+    p["lvef_confirmed_low_day"] = (nan if w is None else w.lvef_confirmed_low_day).tolist()
+    p["heart_failure_day"] = (nan if w is None else w.heart_failure_day).tolist()
+    p["tral_day"] = (nan if w is None else w.tral_day).tolist()
+    p["amenorrhoea"] = list(sim.amenorrhoea)
     p["infections"] = sim.n_infections.tolist()
     p["serious_infections"] = sim.n_serious.tolist()
     p["toxicity_max_grade"] = sim.toxicity_max.tolist()

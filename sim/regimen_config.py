@@ -11,6 +11,7 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, field_validator, model_validator
 
 from .config import Dist, Frozen, NonNegFloat, PositiveFloat, Probability
+from .heart import Amenorrhoea, EchoRule, HeartFailure, LvefPath, Tral
 
 
 # ---------------------------------------------------------------- mitoxantrone
@@ -55,16 +56,6 @@ class ToxicityRule(Frozen):
         if sum(self.grade_probabilities) > 1 + 1e-12:
             raise ValueError("grade_probabilities must sum to at most 1")
         return self
-
-
-class Lvef(Frozen):
-    """LVEF falls by decline_percent_per_mg_per_m2 (log-normal IIV) of cumulative dose; observed with sd; stop below stop_below_percent."""
-
-    stop_below_percent: float = 50
-    decline_percent_per_mg_per_m2: NonNegFloat = 0.03
-    decline_cv: NonNegFloat = 1.0
-    measurement_sd_percent: NonNegFloat = 2.0
-    check_before_each_course: bool = True
 
 
 class MitoxantronePk(Frozen):
@@ -136,7 +127,11 @@ class Mitoxantrone(Frozen):
     checks_after_course_days: list[PositiveFloat] = []
     infection_rule: InfectionRule = InfectionRule()
     toxicity: ToxicityRule = ToxicityRule()
-    lvef: Lvef = Lvef()
+    echo: EchoRule = EchoRule()
+    lvef: LvefPath = LvefPath()
+    heart_failure: HeartFailure = HeartFailure()
+    tral: Tral = Tral()
+    amenorrhoea: Amenorrhoea = Amenorrhoea()
     pk: MitoxantronePk = MitoxantronePk()
     marrow_effect: MarrowEffect = MarrowEffect()
     efficacy: Efficacy = Efficacy()

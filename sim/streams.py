@@ -19,6 +19,7 @@ PURPOSES = {
     "protocol": 4,     # per course: toxicity grade; LVEF measurement error
     "adherence": 5,    # missed oral doses
     "marrow": 6,       # per course: the marrow's between-occasion sensitivity
+    "heart": 7,        # echo errors, LVEF path and TRAL per course, heart-failure threshold, amenorrhoea
 }
 
 # numpy/random/bit_generator.pyx (SeedSequence): pool of 4 uint32 words and its hash constants

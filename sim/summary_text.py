@@ -85,6 +85,9 @@ def arm_rows(a: dict) -> list[tuple[str, str]]:
         ("leukopenia WHO 1/2/3/4, patients", _grades(saf["leukopenia_who_grade_patients"], n)),
         ("neutropenia WHO 1/2/3/4, patients", _grades(saf["neutropenia_who_grade_patients"], n)),
         ("infections (patients; serious)", f"{saf['infections']} ({saf['patients_with_infection']}; {saf['serious_infections']})"),
+        ("LVEF < 50% confirmed; heart failure", f"{saf['lvef_confirmed_low_patients']}; {saf['heart_failure_patients']}"),
+        ("leukaemia (TRAL; fatal)", f"{saf['tral_patients']}; {saf['tral_deaths']}"),
+        ("persistent amenorrhoea", f"{saf['amenorrhoea_patients']} of {saf['amenorrhoea_women_at_risk']} women < 45"),
         ("non-haem. toxicity grade 2-3", f"{saf['toxicity_grade_2_3_patients']} patients"),
         ("cumulative mitoxantrone mg/m2", "-" if not cum["max"] else
          f"{_num(cum['median'], '.0f')} ({_num(cum['min'], '.0f')}-{_num(cum['max'], '.0f')})"),

@@ -13,9 +13,9 @@ import sim
 from sim.bundled import bundled
 
 EXPECTED = {
-    "mitonmo": "706c82edadf533ab",
-    "compare-regimens": "01a3ba6283ec46e9",
-    "correale2005": "35e7526769f8ed5a",
+    "mitonmo": "25ee8386fab0c5da",
+    "compare-regimens": "0f8099ab141ed3f5",
+    "correale2005": "23adb76875bd358f",
 }
 
 

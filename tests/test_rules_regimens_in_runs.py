@@ -235,3 +235,23 @@ def test_rules_cap_reached_in_a_split_course_stops_after_its_last_infusion():
         assert day - min(d for d in infusions if d > day - 5) == 4.0  # the stop is on the course's fifth day
         checked += 1
     assert checked >= 20
+
+
+def test_rules_mitonmo_bands_and_infection_rule_fire_and_checks_are_tallied():
+    """In the bundled MITONMO scenario (600 patients) the 9 and 6 mg/m2 bands and the infection rule change doses
+    (they once almost never did: 99.4% full dose, 0 infection cuts); the tallied checks add up by band and by course
+    and agree with the WBC written in each dose decision."""
+    scn = sim.load_scenario(MITONMO, ["run.patients=600"])
+    res = sim.run(scn)
+    saf = res.summary["arms"]["mitoxantrone"]["safety"]
+    checks = saf["pre_infusion_checks"]
+    red = saf["dose_reductions_by_reason"]
+    assert red.get("WBC [3, 4)", 0) > 100 and red.get("WBC [2, 3)", 0) > 0
+    assert red.get("infection with low WBC", 0) > 10
+    assert abs(sum(v["share"] for v in checks["by_band"].values()) - 1.0) < 1e-12
+    assert sum(sum(c.values()) for c in checks["by_course"].values()) == checks["checks"]
+    decisions = [d for _, _, _, k, d in res.events if k == "dose_decision"]
+    assert len(decisions) == checks["checks"]
+    in_band = sum(1 for d in decisions if "in [3, 4)" in d)
+    assert in_band <= checks["by_band"]["WBC [3, 4)"]["checks"]
+    assert checks["by_band"]["WBC [4, inf)"]["share"] < 0.95

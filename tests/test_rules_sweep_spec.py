@@ -136,7 +136,7 @@ def test_sobol_with_n_not_a_power_of_two_gives_n_points_without_warning(n):
 def test_integer_paths_round_lhs_values():
     base = load_scenario(MITONMO)
     varies = parse_varies(["run.patients=10..100", f"{DOSE}=6..12", "no.such.path=0..1",
-                           "arms.0.regimen.lvef.check_before_each_course=0..1"])
+                           "arms.0.regimen.echo.check_before_each_course=0..1"])
     ints = integer_paths(base, varies)
     assert ints == {"run.patients"}, "only int fields (not floats, bools or missing paths)"
     points = design_points(varies, "lhs", 9, seed=2, integers=ints)
@@ -306,6 +306,6 @@ def test_booleans_and_text_are_not_numbers_for_a_numeric_field(vary, shown):
 
 
 def test_booleans_still_reach_a_boolean_field():
-    points = design_points([parse_vary("arms.0.regimen.lvef.check_before_each_course=true,false")], "grid", None, 1)
+    points = design_points([parse_vary("arms.0.regimen.echo.check_before_each_course=true,false")], "grid", None, 1)
     scenarios = validate_points(MITONMO, [], points)
-    assert [s.arms[0].regimen.lvef.check_before_each_course for s in scenarios] == [True, False]
+    assert [s.arms[0].regimen.echo.check_before_each_course for s in scenarios] == [True, False]

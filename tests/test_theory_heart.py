@@ -20,10 +20,10 @@ COURSE_DAYS = [90 * k for k in range(8)]
 FOLLOW_UP_ECHO_DAYS = [720, 1095, 1461, 1826]
 DOSE = 12.0
 
-# Reference values of the default model on this schedule, from one run of 200,000 patients (seed 9), to be compared
-# with Le Page 2011 (39/794 = 4.9% with LVEF < 50%, 27/38 = 71% of those with a known course transient) and the
-# 0.1-0.4% heart failure of Le Page 2011 / Marriott 2010.
-REF_CONFIRMED, REF_TRANSIENT_SHARE, REF_HF_RISK = 0.0504, 0.693, 0.0022
+# Reference values of the default model on this schedule, from one run of 200,000 patients (seed 9). The defaults are
+# fitted to Le Page 2011 on Le Page's own design (monthly x 6, sparse echoes: `nmosim targets`, le-page-*); this
+# schedule has more dose (96 mg/m2) and more echoes, so more confirmed lows than Le Page's 4.9%.
+REF_CONFIRMED, REF_TRANSIENT_SHARE, REF_HF_RISK = 0.0757, 0.724, 0.0034
 
 
 def ms_schedule(safety: MitoxantroneSafety, n: int, seed: int, hf: bool = True) -> dict:
@@ -74,10 +74,11 @@ def default_run():
     return ms_schedule(MitoxantroneSafety(), 20_000, seed=2024)
 
 
-def test_theory_confirmed_low_lvef_share_is_le_page_like(default_run):
-    """3-7% ever confirmed below 50% (Le Page 4.9%); within 4 binomial SE of the 200k reference value."""
+def test_theory_confirmed_low_lvef_share_matches_the_reference_run(default_run):
+    """Within 4 binomial SE of the 200k reference value (5-10%: Le Page's 4.9% at 72 mg/m2 with sparse echoes, more
+    at 96 mg/m2 with an echo before each course)."""
     p, n = default_run["confirmed"], 20_000 * default_run["started"]
-    assert 0.03 <= p <= 0.07
+    assert 0.05 <= p <= 0.10
     assert abs(p - REF_CONFIRMED) < 4 * math.sqrt(REF_CONFIRMED * (1 - REF_CONFIRMED) / n)
 
 
@@ -89,10 +90,11 @@ def test_theory_two_thirds_of_confirmed_lows_are_transient(default_run):
 
 
 def test_theory_heart_failure_risk_in_5_years(default_run):
-    """0.1-0.4% in 5 years (Le Page 0.1% acute CHF, Marriott 0.4%); the mean of per-patient risks is close to the
-    reference (its spread is driven by the ~1% persistent patients: tolerance 25% relative)."""
+    """0.1-0.5% in 5 years (Le Page 0.1% acute CHF, Marriott 0.4%; more dose here than Le Page's); the mean of
+    per-patient risks is close to the reference (its spread is driven by the ~2% persistent patients: tolerance 25%
+    relative)."""
     r = default_run["hf_risk"]
-    assert 0.001 <= r <= 0.004
+    assert 0.001 <= r <= 0.005
     assert r == pytest.approx(REF_HF_RISK, rel=0.25)
 
 

@@ -43,6 +43,28 @@ def pre_infusion_checks(by_key: dict[str, int]) -> dict:
     }
 
 
+def _finite(p: dict, column: str) -> np.ndarray:
+    """Which patients have a finite value in `column` (none if the table lacks it)."""
+    if column not in p:
+        return np.zeros(len(p["patient"]), bool)
+    return np.isfinite(np.asarray(p[column], float))
+
+
+def heart_and_blood_cancer(p: dict) -> dict:
+    """Patients with a confirmed LVEF below the stop threshold, heart failure, therapy-related acute leukaemia (and
+    deaths from it), and persistent amenorrhoea among women treated before 45."""
+    amen = np.asarray(p.get("amenorrhoea", [np.nan] * len(p["patient"])), float)
+    tral_deaths = sum(1 for c in p.get("death_cause", []) if c == "therapy-related acute leukaemia")
+    return {
+        "lvef_confirmed_low_patients": int(_finite(p, "lvef_confirmed_low_day").sum()),
+        "heart_failure_patients": int(_finite(p, "heart_failure_day").sum()),
+        "tral_patients": int(_finite(p, "tral_day").sum()),
+        "tral_deaths": tral_deaths,
+        "amenorrhoea_patients": int(np.nansum(amen)),
+        "amenorrhoea_women_at_risk": int(np.isfinite(amen).sum()),
+    }
+
+
 def safety(p: dict, tallies: list[tuple] | dict) -> dict:
     """Per-arm safety table: patients by WHO grade, infections, toxicity, infusion reactions, dose changes, stops."""
     n = len(p["patient"])
@@ -59,6 +81,7 @@ def safety(p: dict, tallies: list[tuple] | dict) -> dict:
         "patients_with_infection": int(np.sum(infections > 0)),
         "serious_infections": int(serious.sum()),
         "patients_with_serious_infection": int(np.sum(serious > 0)),
+        **heart_and_blood_cancer(p),
         "non_haematological_toxicity_max_grade_patients": grade_counts(tox),
         "toxicity_grade_2_3_patients": int(np.sum((tox >= 2) & (tox <= 3))),
         "infusion_reactions": sum(reactions.values()),

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import simpy
 
+from ..heart import lvef_decision
 from ..regimen_config import Mitoxantrone
 from .mitoxantrone import CourseHistory, band_for, decide_dose, toxicity_grade
 from .outcome import Outcome
@@ -32,6 +33,7 @@ class _Plan:
     course: int                 # index of the course due next (0-based)
     done: simpy.Event           # succeeds with the plan's Outcome
     ending: Outcome | None = None   # the cap was reached: the plan ends with this after the course's last infusion
+    low_echo: float | None = None   # a first LVEF reading below the threshold, awaiting its confirmatory echo
 
 
 @lru_cache(maxsize=256)
@@ -137,6 +139,7 @@ class CourseClinic:
                 continue
             if kind == "course":
                 plan.hist.rechecks = 0
+                plan.low_echo = None
             checks.append((i, plan))
         if not checks:
             return
@@ -151,10 +154,15 @@ class CourseClinic:
     def _decide(self, i: int, plan: _Plan, wbc: float) -> None:
         sim, reg, hist = self.sim, plan.reg, plan.hist
         now, course = self.now, plan.course
-        lvef = sim.measure_lvef(i, hist.cumulative_mg_per_m2, now) if reg.lvef.check_before_each_course else None
-        decision = decide_dose(wbc, hist, reg, lvef)
         band = band_for(wbc, reg.wbc_bands)
         sim.tally(i, "check", (_check_key(course, band.low_10e9_per_l, band.high_10e9_per_l),))
+        echo = self._echo(i, plan) if reg.echo.check_before_each_course and hist.stop_pending is None else None
+        if echo is not None and echo.action == "confirm":
+            sim.log(i, "dose_decision", (_OTHER, course + 1, "confirm", echo.reasons[0]), now)
+            if now + reg.echo.confirm_after_days < sim.end:
+                self._at(now + reg.echo.confirm_after_days, i, plan, "confirm")
+            return
+        decision = decide_dose(wbc, hist, reg, echo)
         action = decision.action
         if action == "give":
             sim.log(i, "dose_decision", (_GIVE, course + 1, decision.dose_mg_per_m2, "; ".join(decision.reasons)), now)
@@ -187,6 +195,22 @@ class CourseClinic:
         plan.course += 1
         self._schedule_course(i, plan)
 
+    def _echo(self, i: int, plan: _Plan):
+        """The echo before a course: a first reading, or the confirmatory one after a low first reading."""
+        reg, safety = plan.reg, self.sim.safety
+        if plan.low_echo is None:
+            reading = safety.echo(i, self.now, f"before course {plan.course + 1}")
+            decision = lvef_decision(reading, None, reg.echo)
+            if decision.action == "confirm":
+                plan.low_echo = reading
+            return decision
+        reading = safety.echo(i, self.now, f"confirmatory, course {plan.course + 1}")
+        decision = lvef_decision(plan.low_echo, reading, reg.echo)
+        plan.low_echo = None
+        if decision.action == "stop":
+            safety.confirmed_low(i, self.now)
+        return decision
+
     def _infuse(self, i: int, plan: _Plan, dose_mg_per_m2: float) -> None:
         """The course's infusions over split_days, its toxicity draw and the blood checks after it."""
         sim, reg, hist = self.sim, plan.reg, plan.hist
@@ -198,6 +222,7 @@ class CourseClinic:
         per_day = dose_mg_per_m2 / split
         sim.models["mitoxantrone"].start_course(i, sim.rng(i, "marrow"))
         sim.give_on(i, queues, per_day, (_INFUSION, per_day, per_day * self._bsa[i]))
+        sim.safety.after_course(i, now, dose_mg_per_m2, hist.cumulative_mg_per_m2, now + reg.split_days - 1)
         hist.cumulative_mg_per_m2 += dose_mg_per_m2
         hist.courses_given += 1
         hist.last_course_start_day = now

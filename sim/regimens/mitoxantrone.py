@@ -8,6 +8,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..cohort import Cohort
+from ..heart import LvefDecision
 from ..physiology.pk import LinearCompartments, chain_matrix, mammillary_matrix
 from ..regimen_config import InfectionRule, Mitoxantrone, ToxicityRule, WbcBand
 
@@ -24,6 +25,7 @@ class CourseHistory:
     toxicity_grades: list[int] = field(default_factory=list)
     infections: list[tuple[float, float]] = field(default_factory=list)   # (day, observed WBC)
     rechecks: int = 0
+    stop_pending: str | None = None   # a toxicity that ends treatment at the next decision (heart failure, leukaemia)
 
 
 class DoseDecision(NamedTuple):
@@ -79,14 +81,16 @@ def toxicity_base(history: CourseHistory, rule: ToxicityRule, amt: float) -> tup
 
 
 def decide_dose(wbc_10e9_per_l: float, history: CourseHistory, rule: Mitoxantrone,
-                lvef_percent: float | None = None) -> DoseDecision:
-    """The course dose from the pre-infusion WBC, past toxicity and infections, LVEF and the cumulative cap."""
+                echo: LvefDecision | None = None) -> DoseDecision:
+    """The course dose from the pre-infusion WBC, past toxicity and infections, the echo decision (a confirmed LVEF
+    below the threshold stops), a toxicity that ends treatment, and the cumulative cap."""
     if history.cumulative_mg_per_m2 >= rule.cap_mg_per_m2 - 1e-9:
         return DoseDecision("stop", 0.0, (f"cumulative cap {rule.cap_mg_per_m2:g} mg/m2 reached",),
                             causes=("cumulative cap reached",))
-    if lvef_percent is not None and lvef_percent < rule.lvef.stop_below_percent:
-        return DoseDecision("stop", 0.0, (f"LVEF {lvef_percent:.1f}% < {rule.lvef.stop_below_percent:g}%",),
-                            causes=(f"LVEF < {rule.lvef.stop_below_percent:g}%",))
+    if history.stop_pending is not None:
+        return DoseDecision("stop", 0.0, (f"{history.stop_pending}: treatment ends",), causes=(history.stop_pending,))
+    if echo is not None and echo.action == "stop":
+        return DoseDecision("stop", 0.0, echo.reasons, causes=(f"LVEF < {rule.echo.stop_below_percent:g}% (confirmed)",))
     if history.toxicity_grades and max(history.toxicity_grades) >= rule.toxicity.stop_grade:
         return DoseDecision("stop", 0.0, (f"non-haematological toxicity WHO grade >= {rule.toxicity.stop_grade}",),
                             causes=(f"non-haematological toxicity grade >= {rule.toxicity.stop_grade}",))

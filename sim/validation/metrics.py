@@ -198,10 +198,42 @@ def median_wbc_nadir_day(columns: dict, attacks: list) -> float | None:
     return float(np.median(days)) if days.size else None
 
 
+def _finite_share_treated(columns: dict, column: str) -> float | None:
+    keep = _treated(columns)
+    if column not in columns:
+        return None
+    return _share(np.isfinite(_col(columns, column)[keep]))
+
+
+def lvef_confirmed_low_share(columns: dict, attacks: list) -> float | None:
+    """Share of dosed patients with an LVEF below the stop threshold confirmed by a second echo."""
+    return _finite_share_treated(columns, "lvef_confirmed_low_day")
+
+
+def heart_failure_share(columns: dict, attacks: list) -> float | None:
+    """Share of dosed patients with heart failure."""
+    return _finite_share_treated(columns, "heart_failure_day")
+
+
+def tral_share(columns: dict, attacks: list) -> float | None:
+    """Share of dosed patients with therapy-related acute leukaemia."""
+    return _finite_share_treated(columns, "tral_day")
+
+
+def amenorrhoea_share(columns: dict, attacks: list) -> float | None:
+    """Share with persistent amenorrhoea among women treated before 45 (None without such women)."""
+    if "amenorrhoea" not in columns:
+        return None
+    a = _col(columns, "amenorrhoea")
+    a = a[np.isfinite(a)]
+    return _share(a == 1.0)
+
+
 METRICS: dict[str, Callable[..., float | None]] = {f.__name__: f for f in (
     arr_pooled, arr_to_first_relapse, relapse_free_on_treatment, median_arr_reduction_on_treatment, pre_study_arr_pooled, relapsed_share, relapse_free_km, share_gaps_within_days, severe_attack_share,
     mean_residual_per_attack, edss_slope_per_attack, edss_change_mean, death_share, edss_worsened_share,
-    scheduled_wbc_below_share, scheduled_anc_below_share, infected_share, median_wbc_nadir_day)}
+    scheduled_wbc_below_share, scheduled_anc_below_share, infected_share, median_wbc_nadir_day,
+    lvef_confirmed_low_share, heart_failure_share, tral_share, amenorrhoea_share)}
 
 
 def metric_params(name: str) -> dict[str, inspect.Parameter]:
