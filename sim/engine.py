@@ -91,6 +91,7 @@ class ChunkSim:
         self._histories: dict[tuple[int, str], object] = {}
         self.doses = [0] * n                                        # doses or courses given (bolus protocols)
         self.phase_path = [""] * n
+        self.phase_days: list[list[float]] = [[] for _ in range(n)]   # start day of each phase of a sequence
         self.infection_ratio = np.ones(n)
         self.stopped = np.zeros(n, bool)
         self.covered_until = np.full(n, np.nan)

@@ -50,6 +50,8 @@ def patient_columns(sim, edss_end: list[float]) -> dict[str, list]:
     p["heart_failure_day"] = (nan if w is None else w.heart_failure_day).tolist()
     p["tral_day"] = (nan if w is None else w.tral_day).tolist()
     p["amenorrhoea"] = list(sim.amenorrhoea)
+    mx = sim.models.get("mitoxantrone")
+    p["memory_b_nadir_percent"] = (nan if mx is None else 100.0 * mx.memory_b_nadir).tolist()
     p["infections"] = sim.n_infections.tolist()
     p["serious_infections"] = sim.n_serious.tolist()
     p["toxicity_max_grade"] = sim.toxicity_max.tolist()
@@ -69,6 +71,7 @@ def patient_columns(sim, edss_end: list[float]) -> dict[str, list]:
     with np.errstate(divide="ignore", invalid="ignore"):
         p["arr_on_treatment"] = np.where(t_end > 0, on_rel / (t_end / YEAR_DAYS), np.nan).tolist()
     p["phases"] = sim.phase_path
+    p["phase_start_days"] = [">".join(f"{d:g}" for d in days) for days in sim.phase_days]
     untreated = sim.arm.regimen.drug == "none"
     p["on_treatment_population"] = [1.0 if untreated or d > 0 else 0.0 for d in p["doses_given"]]
     return p

@@ -88,18 +88,23 @@ class MarrowEffect(Frozen):
 
 
 class Efficacy(Frozen):
-    """Effect on relapse hazard: RR = 1 - emax*E/(ec50+E); E is a dose memory (mg/m2) entering with mean onset_days and decaying with persistence_half_life_days; ec50 varies log-normally between patients (ec50_cv).
+    """Mitoxantrone's effect on the relapse hazard through memory B cells (CD27+CD19+, the cells Kim 2011 found
+    preferentially depleted): their fraction M of baseline falls at memory_b_kill_l_per_mg_per_day x C x M while
+    plasma holds C (mg/L) and repopulates towards 1 with memory_b_recovery_half_life_days; the depletion D = 1 - M acts
+    through an effect compartment (mean delay onset_days) as RR = 1 - emax x D_e^h / (depletion_50^h + D_e^h) with
+    h = hill, depletion_50 log-normal between patients (depletion_50_cv). Exposure varies between patients through clearance.
 
-    Responder mixture: each patient is a non-responder with probability non_responder_fraction (drawn once, from the
-    patient's own uniform), and a non-responder's emax is non_responder_emax (at most emax) instead of emax. The default
-    fraction 0 leaves every patient a responder.
+    Responder mixture (off by default): each patient is a non-responder with probability non_responder_fraction (drawn
+    once, from the patient's own uniform), and a non-responder's emax is non_responder_emax (at most emax).
     """
 
     emax: Probability = 0.85
-    ec50_mg_per_m2: PositiveFloat = 6.0
-    ec50_cv: NonNegFloat = 0.0
+    depletion_50: Annotated[float, Field(gt=0.0, le=1.0)] = 0.3
+    depletion_50_cv: NonNegFloat = 0.0
+    hill: Annotated[float, Field(ge=0.5, le=10.0)] = 1.0
     onset_days: PositiveFloat = 14.0
-    persistence_half_life_days: PositiveFloat = 120.0
+    memory_b_kill_l_per_mg_per_day: NonNegFloat = 35.0
+    memory_b_recovery_half_life_days: PositiveFloat = 120.0
     non_responder_fraction: Probability = 0.0
     non_responder_emax: Probability = 0.0
 
@@ -316,16 +321,29 @@ class InterferonBeta(Frozen):
     until_days: PositiveFloat | None = None
 
 
+class Azathioprine(Frozen):
+    """Oral azathioprine as maintenance immunosuppression, a continuous exposure like interferon beta:
+    RR = 1 - (1 - rate_ratio) * E, E in [0, 1] rising with mean onset_days, fading with offset_half_life_days."""
+
+    drug: Literal["azathioprine"]
+    attack_severity_ratio: PositiveFloat = 1.0   # acute and residual EDSS steps of an attack while the drug acts
+    rate_ratio: Annotated[float, Field(gt=0, le=1)] = 0.5
+    onset_days: PositiveFloat = 120
+    offset_half_life_days: PositiveFloat = 60
+    until_days: PositiveFloat | None = None
+
+
 class Untreated(Frozen):
     """No treatment: the natural course under the same follow-up."""
 
     drug: Literal["none"]
 
 
-Drug = Annotated[Union[Mitoxantrone, Baricitinib, Belimumab, InterferonBeta, Untreated], Field(discriminator="drug")]
-DRUGS = ("mitoxantrone", "baricitinib", "belimumab", "interferon_beta", "none")
+Drug = Annotated[Union[Mitoxantrone, Baricitinib, Belimumab, InterferonBeta, Azathioprine, Untreated],
+                 Field(discriminator="drug")]
+DRUGS = ("mitoxantrone", "baricitinib", "belimumab", "interferon_beta", "azathioprine", "none")
 DRUG_MODELS = {"mitoxantrone": Mitoxantrone, "baricitinib": Baricitinib, "belimumab": Belimumab,
-               "interferon_beta": InterferonBeta, "none": Untreated}
+               "interferon_beta": InterferonBeta, "azathioprine": Azathioprine, "none": Untreated}
 
 
 # ---------------------------------------------------------------- sequences
@@ -333,7 +351,8 @@ class Transition(Frozen):
     """Leave the phase for phase `to` when its one trigger fires (checked in listed order; the first that fires wins).
 
     Triggers: on_complete (the phase's schedule finished), after_doses (doses or courses given in the phase), on_relapse,
-    relapses within window_days, on_edss_worsening (at an EDSS visit, vs the EDSS at phase start: +1.0 from <= 5.5, +0.5 above).
+    relapses within window_days, on_edss_worsening (at an EDSS visit, vs the EDSS at phase start: +1.0 from <= 5.5, +0.5 above;
+    with confirm_days, the worsening must still hold at a visit at least confirm_days after the visit that first showed it).
     """
 
     to: Annotated[str, Field(min_length=1)]
@@ -343,6 +362,7 @@ class Transition(Frozen):
     relapses: Annotated[int, Field(ge=1)] | None = None
     window_days: PositiveFloat | None = None
     on_edss_worsening: bool = False
+    confirm_days: PositiveFloat | None = None
     source: str | None = None
 
     @model_validator(mode="after")
@@ -354,6 +374,8 @@ class Transition(Frozen):
                              "relapses (with window_days) or on_edss_worsening")
         if (self.relapses is None) != (self.window_days is None):
             raise ValueError("relapses and window_days go together")
+        if self.confirm_days is not None and not self.on_edss_worsening:
+            raise ValueError("confirm_days goes with on_edss_worsening")
         return self
 
 

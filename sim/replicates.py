@@ -66,7 +66,8 @@ def replicate_trial(scn: Scenario, r: int) -> list[dict]:
     ro, n_arms = scn.readouts, len(scn.arms)
     ref = ro.reference_arm or scn.arms[0].name
     runs = {arm.name: _run_one(scn, arm, r * (n_arms + 1) + j) for j, arm in enumerate(scn.arms)}
-    summaries = {name: readouts.summarize_arm(x["columns"], x["tallies"], ro.alpha) for name, x in runs.items()}
+    summaries = {name: readouts.summarize_arm(x["columns"], x["tallies"], ro.alpha, ro.phase_readout_day)
+                 for name, x in runs.items()}
     comp = readouts.compare_arms(summaries, {k: x["columns"] for k, x in runs.items()}, ref, [], ro.estimand, ro.alpha)
     rows = []
     for name, s in summaries.items():

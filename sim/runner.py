@@ -120,7 +120,7 @@ def summarize(scn: Scenario, screening: Screening, arms_data: dict[str, tuple[di
     ro = scn.readouts
     arms, columns, survival = {}, {}, []
     for name, (cols, tallies) in arms_data.items():
-        arms[name] = readouts.summarize_arm(cols, tallies, ro.alpha)
+        arms[name] = readouts.summarize_arm(cols, tallies, ro.alpha, ro.phase_readout_day)
         for block in (arms[name], arms[name]["on_treatment"]):    # the parameter beside what the counts show
             block["relapse_count_dispersion"]["scenario_frailty_k"] = scn.disease.frailty_k
         columns[name] = cols

@@ -203,6 +203,7 @@ class Readouts(Frozen):
     estimand: Literal["follow_up", "on_treatment"] = "follow_up"   # relapses counted and censored at end of follow-up
     # (intention to treat) or at the end of treatment (the last dose's cover); rate ratios, KM and log-rank use it
     alpha: float = Field(0.05, gt=0.0, lt=0.5)                       # two-sided test level for power and type-I error
+    phase_readout_day: PositiveFloat | None = None   # also report sequences' phase paths as entered before this day
 
 
 class Sweep(Frozen):

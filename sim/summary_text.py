@@ -92,6 +92,8 @@ def arm_rows(a: dict) -> list[tuple[str, str]]:
         ("cumulative mitoxantrone mg/m2", "-" if not cum["max"] else
          f"{_num(cum['median'], '.0f')} ({_num(cum['min'], '.0f')}-{_num(cum['max'], '.0f')})"),
         ("phases", _tally(tr["phase_paths"]) if tr["phase_paths"] else "-"),
+        *([(f"phases by day {tr['phase_readout_day']:g}", _tally(tr["phase_paths_at_readout_day"]))]
+          if "phase_readout_day" in tr else []),
         ("treatment stops", _tally(saf["discontinuations_by_reason"])),
     ]
 

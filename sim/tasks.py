@@ -17,12 +17,12 @@ READOUT_COLUMNS = (
     "patient", "relapses", "follow_up_years", "relapses_on_treatment", "on_treatment_years", "first_relapse_day",
     "treatment_end_day", "pre_study_arr", "edss_start", "edss_end", "wbc_min_observed_10e9_per_l",
     "anc_min_observed_10e9_per_l", "infections", "serious_infections", "toxicity_max_grade", "discontinuation",
-    "lvef_confirmed_low_day", "heart_failure_day", "tral_day", "amenorrhoea", "cumulative_dose_mg_per_m2", "wbc_nadir_10e9_per_l", "doses_given", "phases", "death_day", "death_cause",
+    "lvef_confirmed_low_day", "heart_failure_day", "tral_day", "amenorrhoea", "cumulative_dose_mg_per_m2", "wbc_nadir_10e9_per_l", "doses_given", "phases", "phase_start_days", "death_day", "death_cause",
     "on_treatment_population", "edss_worsening_day", "edss_worsening_confirmed_3m_day",
     "edss_worsening_confirmed_6m_day", "edss_improvement_confirmed_3m_day", "edss_improvement_confirmed_6m_day",
     "edss_last_visit_day",
 )
-TEXT_COLUMNS = ("arm", "discontinuation", "phases", "death_cause")
+TEXT_COLUMNS = ("arm", "discontinuation", "phases", "phase_start_days", "death_cause")
 PATIENT_COLUMNS = (
     "patient", "arm", "candidate", "sex_female", "age_years", "height_cm", "weight_kg", "bsa_m2",
     "wbc_10e9_per_l", "anc_10e9_per_l", "alc_10e9_per_l", "platelets_10e9_per_l", "lvef_percent", "aqp4_positive",
@@ -30,9 +30,9 @@ PATIENT_COLUMNS = (
     "first_relapse_day", "edss_start", "edss_end", "cumulative_dose_mg_per_m2", "courses", "wbc_nadir_10e9_per_l",
     "wbc_nadir_day", "wbc_min_observed_10e9_per_l", "anc_min_observed_10e9_per_l", "wbc_min_scheduled_10e9_per_l",
     "anc_min_scheduled_10e9_per_l", "lvef_min_observed_percent", "lvef_confirmed_low_day", "heart_failure_day",
-    "tral_day", "amenorrhoea", "infections", "serious_infections", "toxicity_max_grade", "discontinuation", "stop_day", "hb_g_per_dl", "egfr_ml_per_min", "doses_given",
+    "tral_day", "amenorrhoea", "memory_b_nadir_percent", "infections", "serious_infections", "toxicity_max_grade", "discontinuation", "stop_day", "hb_g_per_dl", "egfr_ml_per_min", "doses_given",
     "last_daily_dose_day", "treatment_end_day", "relapses_on_treatment", "on_treatment_years", "arr_on_treatment",
-    "phases", "death_day", "death_cause", "on_treatment_population", "edss_worsening_day",
+    "phases", "phase_start_days", "death_day", "death_cause", "on_treatment_population", "edss_worsening_day",
     "edss_worsening_confirmed_3m_day", "edss_worsening_confirmed_6m_day", "edss_improvement_confirmed_3m_day",
     "edss_improvement_confirmed_6m_day", "edss_last_visit_day",
 )

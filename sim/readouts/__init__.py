@@ -19,7 +19,20 @@ from .efficacy import (attacks_distribution, counts_and_years, efficacy, first_r
 from .safety import safety
 
 
-def summarize_arm(p: dict[str, np.ndarray], tallies: list[tuple[int, str, str]], alpha: float = 0.05) -> dict:
+def phase_paths_at(p: dict, day: float) -> dict[str, int]:
+    """Patients by the phases their sequence had entered before `day` (from phase_start_days)."""
+    paths = Counter()
+    for names, days in zip(p["phases"], p.get("phase_start_days", [""] * len(p["phases"]))):
+        if not names:
+            continue
+        starts = [float(x) for x in str(days).split(">") if x not in ("", "nan")]
+        kept = [n for n, d in zip(str(names).split(">"), starts) if d < day]
+        paths[">".join(kept)] += 1
+    return dict(sorted(paths.items()))
+
+
+def summarize_arm(p: dict[str, np.ndarray], tallies: list[tuple[int, str, str]], alpha: float = 0.05,
+                  phase_readout_day: float | None = None) -> dict:
     """One arm's readouts from per-patient columns and (patient, kind, cause) dose-rule tallies."""
     follow = efficacy(p, "follow_up", alpha)
     del follow["estimand"]
@@ -32,5 +45,8 @@ def summarize_arm(p: dict[str, np.ndarray], tallies: list[tuple[int, str, str]],
         "disability": disability(p, alpha),
         "safety": safety(p, tallies),
         "treatment": {"doses_given": distribution(p["doses_given"]),
-                      "phase_paths": dict(sorted(Counter(x for x in p["phases"] if x).items()))},
+                      "phase_paths": dict(sorted(Counter(x for x in p["phases"] if x).items())),
+                      **({} if phase_readout_day is None else
+                         {"phase_readout_day": phase_readout_day,
+                          "phase_paths_at_readout_day": phase_paths_at(p, phase_readout_day)})},
     }

@@ -11,6 +11,7 @@ PROTOCOLS = {
     "baricitinib": baricitinib.protocol,
     "belimumab": belimumab.protocol,
     "interferon_beta": interferon.protocol,
+    "azathioprine": interferon.protocol,
 }
 
 
@@ -44,6 +45,6 @@ def build_model(reg, cohort, dt: float, end_days: float):
         return baricitinib.BaricitinibModel(reg, cohort, dt, end_days)
     if reg.drug == "belimumab":
         return belimumab.BelimumabModel(reg, cohort, dt)
-    if reg.drug == "interferon_beta":
+    if reg.drug in ("interferon_beta", "azathioprine"):
         return interferon.InterferonModel(reg, cohort, dt, end_days)
     return None

@@ -186,7 +186,7 @@ class CourseClinic:
         if decision.final:          # treatment stops once the course's last infusion is given (not before it)
             last = hist.last_infusion_day
             plan.ending = Outcome("cumulative cap reached", f"cumulative dose {hist.cumulative_mg_per_m2:g} mg/m2 "
-                                  f"reached the {reg.cap_mg_per_m2:g} mg/m2 cap", last, last + reg.ii_days)
+                                  f"reached the {reg.cap_mg_per_m2:g} mg/m2 cap", last, last + reg.ii_days, True)
             if last > now:
                 self._at(last, i, plan, "capped")
             else:

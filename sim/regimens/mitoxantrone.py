@@ -9,7 +9,7 @@ import numpy as np
 
 from ..cohort import Cohort
 from ..heart import LvefDecision
-from ..physiology.pk import LinearCompartments, chain_matrix, mammillary_matrix
+from ..physiology.pk import LinearCompartments, mammillary_matrix
 from ..regimen_config import InfectionRule, Mitoxantrone, ToxicityRule, WbcBand
 
 
@@ -157,9 +157,12 @@ class MitoxantroneModel:
         w[:, 0] = 1.0 / (pk.v1_l_per_m2 * bsa)           # mg/L in plasma
         self.pk = LinearCompartments(A, w, dt)
         eff = reg.efficacy
-        self.memory = LinearCompartments(
-            chain_matrix([1.0 / eff.onset_days, math.log(2) / eff.persistence_half_life_days], n),
-            np.array([0.0, 1.0]), dt)
+        self.memory_b = np.ones(n)                         # memory B cells, fraction of baseline
+        self.memory_b_nadir = np.ones(n)
+        self.depletion_effect = np.zeros(n)                # the depletion as it acts (effect compartment)
+        self._b_kill = eff.memory_b_kill_l_per_mg_per_day
+        self._b_recover = math.log(2) / eff.memory_b_recovery_half_life_days
+        self._onset_decay = math.exp(-dt / eff.onset_days)
         me = reg.marrow_effect
         s = _sd(me.anc_slope_cv)                           # log-normal IIV around the mean slope
         self.anc_slope = me.anc_slope_l_per_mg * np.exp(s * cohort.cov["eta_mitoxantrone_anc_slope"] - 0.5 * s * s)
@@ -170,8 +173,10 @@ class MitoxantroneModel:
         self._loss = me.reserve_loss_per_effect_day
         self._recover = math.log(2) / me.reserve_recovery_half_life_days
         self.dt = dt
-        s = _sd(eff.ec50_cv)                               # responders and poor responders: log-normal EC50
-        self.ec50 = eff.ec50_mg_per_m2 * np.exp(s * cohort.cov["eta_mitoxantrone_ec50"] - 0.5 * s * s)
+        s = _sd(eff.depletion_50_cv)                       # sensitive and less sensitive patients: log-normal
+        self.d50 = eff.depletion_50 * np.exp(s * cohort.cov["eta_mitoxantrone_ec50"] - 0.5 * s * s)
+        self._hill = eff.hill
+        self.d50h = self.d50 ** eff.hill
         # responder mixture: a patient whose own uniform falls below the fraction is a non-responder (per-patient emax)
         self.non_responder = cohort.cov["u_mitoxantrone_responder"] < eff.non_responder_fraction
         self.emax = np.where(self.non_responder, eff.non_responder_emax, eff.emax)
@@ -187,21 +192,32 @@ class MitoxantroneModel:
     def dose(self, idx: np.ndarray, mg_per_m2: np.ndarray) -> None:
         """Infusions now for patients idx (distinct), mg_per_m2 each."""
         self.pk.dose(idx, 0, mg_per_m2 * self.bsa[idx])
-        self.memory.dose(idx, 0, mg_per_m2)
 
     def step(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Advance one step: (ANC proliferation inhibition, lymphocyte kill per day, relapse rate ratio), each over
         patients; the marrow reserve moves with the step's inhibition (exactly, for E constant over the step)."""
         c = self.pk.step()                                 # mean plasma mg/L over the step
-        e = self.memory.step()
+        self._step_memory_b(c)
         c = c * self.occasion
         effect = self.anc_slope * c                        # linear (Friberg 2002); E > 1 means net kill
         if self._loss > 0:
             k = self._recover + self._loss * effect        # dR/dt = recover (1 - R) - loss E R
             ss = self._recover / k
             self.reserve = ss + (self.reserve - ss) * np.exp(-k * self.dt)
-        rr = 1.0 - self.emax * e / (self.ec50 + e)
+        e = self.depletion_effect
+        if self._hill != 1.0:
+            e = np.power(e, self._hill)
+        rr = 1.0 - self.emax * e / (self.d50h + e)
         return effect, self.alc_kill * c, rr
+
+    def _step_memory_b(self, c: np.ndarray) -> None:
+        """Memory B cells and the effect compartment over one step, exactly for C and the depletion held."""
+        k = self._b_recover + self._b_kill * c
+        ss = self._b_recover / k
+        self.memory_b = ss + (self.memory_b - ss) * np.exp(-k * self.dt)
+        np.minimum(self.memory_b_nadir, self.memory_b, out=self.memory_b_nadir)
+        d = 1.0 - self.memory_b
+        self.depletion_effect = d + (self.depletion_effect - d) * self._onset_decay
 
 
 def _sd(cv: float) -> float:

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Outcome:
-    """Why treatment (or a phase) ended, on which day, until when its last dose covers, and whether the schedule completed."""
+    """Why treatment (or a phase) ended, on which day, until when its last dose covers, and whether it ended as planned
+    (the schedule completed, or mitoxantrone's cumulative cap reached): a phase's on_complete transition follows it."""
 
     cause: str
     details: str

@@ -19,6 +19,7 @@ class PhaseFacts:
     relapse_days: tuple[float, ...]    # attacks since the phase started
     edss_start: float | None           # reported EDSS at phase start
     edss_visit: float | None           # reported EDSS at this check, when the check is an EDSS visit
+    worse_since_day: float | None = None   # first visit of the current unbroken run of worsened visits (this one included)
 
 
 def next_transition(transitions: list[Transition], facts: PhaseFacts) -> tuple[Transition, str] | None:
@@ -36,7 +37,12 @@ def next_transition(transitions: list[Transition], facts: PhaseFacts) -> tuple[T
                 return t, f"{len(recent)} relapses within {t.window_days:g} days"
         if t.on_edss_worsening and facts.edss_visit is not None and facts.edss_start is not None \
                 and edss_worsened(facts.edss_start, facts.edss_visit):
-            return t, f"EDSS {facts.edss_start:.1f} -> {facts.edss_visit:.1f} at a visit"
+            if t.confirm_days is None:
+                return t, f"EDSS {facts.edss_start:.1f} -> {facts.edss_visit:.1f} at a visit"
+            since = facts.now_day if facts.worse_since_day is None else facts.worse_since_day
+            if facts.now_day - since >= t.confirm_days - 1e-9:
+                return t, (f"EDSS {facts.edss_start:.1f} -> {facts.edss_visit:.1f}, worse since day {since:.0f} "
+                           f"(confirmed over {t.confirm_days:g} days)")
     return None
 
 
@@ -54,6 +60,8 @@ def driver(sim, i: int, seq: Sequence, leaf):
         path.append(phase.name)
         sim.phase_path[i] = ">".join(path)
         start, doses0, attacks0 = env.now, sim.doses_of(i), len(sim.attacks[i])
+        sim.phase_days[i].append(start)
+        worse_since = None
         edss_start = report_edss(sim.edss_now(i))
         sim.log(i, "phase", f"phase {phase.name} ({phase.regimen.drug}) starts; EDSS {edss_start:.1f}")
         proc = sim.spawn(_guarded(leaf(sim, i, phase.regimen)))
@@ -80,9 +88,12 @@ def driver(sim, i: int, seq: Sequence, leaf):
             if completed:
                 outcome = proc.value
             at_visit = watch_edss and abs(env.now - next_visit) < 1e-9
+            visit_edss = report_edss(sim.edss_now(i)) if at_visit else None
+            if visit_edss is not None:     # the run of worsened visits goes on, or is broken by a visit that is not
+                worse_since = (worse_since if worse_since is not None else env.now) \
+                    if edss_worsened(edss_start, visit_edss) else None
             facts = PhaseFacts(env.now, completed and outcome is not None and outcome.completed, sim.doses_of(i) - doses0,
-                               tuple(d for d, _, _ in sim.attacks[i][attacks0:]), edss_start,
-                               report_edss(sim.edss_now(i)) if at_visit else None)
+                               tuple(d for d, _, _ in sim.attacks[i][attacks0:]), edss_start, visit_edss, worse_since)
             hit = next_transition(phase.transitions, facts)
             if hit is not None:
                 fired = hit

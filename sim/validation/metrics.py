@@ -60,19 +60,38 @@ def arr_to_first_relapse(columns: dict, attacks: list) -> float | None:
     return _rate(float(event.sum()), float(years.sum()))
 
 
-def relapse_free_on_treatment(columns: dict, attacks: list) -> float | None:
+def _window_counts(columns: dict, attacks: list, until_day: float) -> tuple[np.ndarray, np.ndarray]:
+    """On-study relapses before `until_day` and years at risk until then (or death), per on-treatment patient."""
+    keep = on_treatment_mask(columns)
+    ids = [int(x) for x in np.asarray(columns["patient"])]
+    where = {pid: j for j, pid in enumerate(ids)}
+    k = np.zeros(len(ids))
+    for a in attacks:
+        if not a[PRE_STUDY] and a[DAY] < until_day and a[PATIENT] in where:
+            k[where[a[PATIENT]]] += 1
+    years = np.minimum(_col(columns, "follow_up_years"), until_day / YEAR_DAYS)
+    return k[keep], years[keep]
+
+
+def relapse_free_on_treatment(columns: dict, attacks: list, *, until_day: float | None = None) -> float | None:
     """Share of the on-treatment population with no relapse until treatment ends (as `nmosim run` reports it under
-    summary.json's on_treatment block)."""
-    k, _ = counts_and_years(columns, "on_treatment")
+    summary.json's on_treatment block), or with `until_day` before that day (a drug's period within a sequence)."""
+    if until_day is None:
+        k, _ = counts_and_years(columns, "on_treatment")
+    else:
+        k, _ = _window_counts(columns, attacks, until_day)
     return _share(k == 0)
 
 
-def median_arr_reduction_on_treatment(columns: dict, attacks: list) -> float | None:
+def median_arr_reduction_on_treatment(columns: dict, attacks: list, *, until_day: float | None = None) -> float | None:
     """Reduction (%) of the median ARR from the pre-study window to the time on treatment, over the on-treatment
     population: 100 (1 - median on / median before), as single-arm series report it (summary.json's on_treatment
-    arr_change.median_reduction_percent)."""
+    arr_change.median_reduction_percent); with `until_day`, the time on treatment is the first until_day days."""
     keep = on_treatment_mask(columns)
-    k, years = counts_and_years(columns, "on_treatment")
+    if until_day is None:
+        k, years = counts_and_years(columns, "on_treatment")
+    else:
+        k, years = _window_counts(columns, attacks, until_day)
     with np.errstate(divide="ignore", invalid="ignore"):
         on = np.where(years > 0, k / np.where(years > 0, years, 1.0), 0.0)
     return arr_reduction(_col(columns, "pre_study_arr")[keep], on)["median_reduction_percent"]
@@ -198,6 +217,17 @@ def median_wbc_nadir_day(columns: dict, attacks: list) -> float | None:
     return float(np.median(days)) if days.size else None
 
 
+def phase_reached_share(columns: dict, attacks: list, *, phase_number: float, by_day: float) -> float | None:
+    """Share of patients whose sequence reached its phase_number-th phase (1 = the first) before `by_day` (from the
+    phase_start_days column: a switch read at a paper's window)."""
+    k = int(phase_number) - 1
+    reached = []
+    for days in columns["phase_start_days"]:
+        starts = [float(x) for x in str(days).split(">") if x not in ("", "nan")]
+        reached.append(len(starts) > k and starts[k] < by_day)
+    return _share(np.array(reached, dtype=bool))
+
+
 def _finite_share_treated(columns: dict, column: str) -> float | None:
     keep = _treated(columns)
     if column not in columns:
@@ -233,7 +263,7 @@ METRICS: dict[str, Callable[..., float | None]] = {f.__name__: f for f in (
     arr_pooled, arr_to_first_relapse, relapse_free_on_treatment, median_arr_reduction_on_treatment, pre_study_arr_pooled, relapsed_share, relapse_free_km, share_gaps_within_days, severe_attack_share,
     mean_residual_per_attack, edss_slope_per_attack, edss_change_mean, death_share, edss_worsened_share,
     scheduled_wbc_below_share, scheduled_anc_below_share, infected_share, median_wbc_nadir_day,
-    lvef_confirmed_low_share, heart_failure_share, tral_share, amenorrhoea_share)}
+    lvef_confirmed_low_share, heart_failure_share, tral_share, amenorrhoea_share, phase_reached_share)}
 
 
 def metric_params(name: str) -> dict[str, inspect.Parameter]:
