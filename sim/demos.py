@@ -20,6 +20,7 @@ from .engine import ChunkSim
 from .regimen_config import InterferonBeta, Untreated
 from .scenario import Arm, Scenario, load_scenario
 from .screening import cohort_of, screen_keys
+from .tasks import typed_columns
 
 DEMOS: dict[str, tuple[str, object]] = {}
 
@@ -42,18 +43,15 @@ def demo(name: str, description: str):
 
 
 # ---------------------------------------------------------------- dose-rules
-DOSE_RULES_PATIENTS = 1000     # demo-only: a WBC cut is rare (< 2 patients in 100 a year), so simulate many
-DOSE_RULES_DAYS = 365
 DOSE_RULES_OTHERS = (4, 8)     # drawn beside the WBC-cut patients: toxicity-cut only, always the full dose
+DOSE_RULES_DRAWN = 12          # WBC-cut patients drawn in the figure (all are named in the notes)
 
 
-@demo("dose-rules", f"{DOSE_RULES_PATIENTS} mitoxantrone patients for a year: whose dose the pre-infusion WBC cut, and why")
+@demo("dose-rules", "the bundled MITONMO scenario: whose dose the pre-infusion WBC or an infection cut, and why")
 def dose_rules(run: DemoRun) -> str:
     from .figures.dose_rules import dose_rules_figure
 
-    sets = [f"run.patients={DOSE_RULES_PATIENTS}", f"run.follow_up_days={DOSE_RULES_DAYS}"]
-    bundled_run = load_scenario(bundled()["mitonmo"]).run
-    scn = load_scenario(bundled()["mitonmo"], sets)
+    scn = load_scenario(bundled()["mitonmo"])
     arm = scn.arms[0]
     screening = screen_keys(scn)
     sim = ChunkSim(scn, arm, cohort_of(scn, screening.keys, screening), 0, trace=True)
@@ -63,7 +61,8 @@ def dose_rules(run: DemoRun) -> str:
     by_wbc = sorted({d.patient for d in draws if d.by_wbc})
     by_tox = sorted({d.patient for d in draws if d.by_toxicity} - set(by_wbc))
     full = sorted({d.patient for d in draws} - set(by_wbc) - set(by_tox))
-    group = by_wbc + by_tox[:DOSE_RULES_OTHERS[0]] + full[:DOSE_RULES_OTHERS[1]]
+    by_infection = sorted({p for p, _, k, s in res.events if k == "dose_decision" and "infection on day" in s})
+    group = by_wbc[:DOSE_RULES_DRAWN] + by_tox[:DOSE_RULES_OTHERS[0]] + full[:DOSE_RULES_OTHERS[1]]
     days = np.array([t for t, _, _ in sim.trace])
     wbc = np.array([w for _, w, _ in sim.trace])
     dose_rules_figure(days, {p: wbc[:, p] for p in sorted(group)}, set(by_wbc), draws, bands, "MITONMO dose rules",
@@ -71,11 +70,8 @@ def dose_rules(run: DemoRun) -> str:
     cut = [d for d in draws if d.by_wbc]
     full_low = min(low for low, high, _ in bands if high is None)
     true_ok = sum(1 for d in cut if wbc[min(max(int(round(d.day)) - 1, 0), len(days) - 1), d.patient] >= full_low)
-    lines = [f"MITONMO, {DOSE_RULES_PATIENTS} patients for {DOSE_RULES_DAYS} days. Demo-only overrides "
-             f"{' '.join('--set ' + x for x in sets)}:",
-             f"the bundled scenario has {bundled_run.patients} patients for {bundled_run.follow_up_days:g} days, and a "
-             "WBC cut is rare, so a class needs many",
-             f"patients to see one. {len(draws)} courses began with a pre-infusion WBC draw:"]
+    lines = [f"MITONMO as bundled: {scn.run.patients} patients for {scn.run.follow_up_days:g} days (no overrides). "
+             f"{len(draws)} courses began with a pre-infusion WBC draw:"]
     for low, high, dose in sorted(bands, reverse=True):
         inside = [d for d in draws if d.wbc_10e9_per_l >= low and (high is None or d.wbc_10e9_per_l < high)]
         given = [f"{g:g} mg/m2 x{n}" for g, n in sorted(Counter(d.dose_mg_per_m2 for d in inside if not d.stopped)
@@ -85,22 +81,30 @@ def dose_rules(run: DemoRun) -> str:
         where = f">= {low:g}" if high is None else f"{low:g}-{high - 0.01:.2f}"
         rule = "no infusion" if dose <= 0 else f"at most {dose:g} mg/m2"
         lines.append(f"  WBC {where} ({rule}): {len(inside)} draws" + (f"; {', '.join(given)}" if given else ""))
+    first = by_infection[0] if by_infection else None
     lines += ["", f"Doses cut by the WBC rule: {len(cut)} courses of {len(by_wbc)} patients: "
                   + (", ".join(str(p) for p in by_wbc) or "none") + ".",
+              f"Doses capped by the infection rule (an infection within 3 weeks of a course with WBC < 2.0): "
+              f"{len(by_infection)} patients" + (": " + ", ".join(str(p) for p in by_infection) if by_infection else "")
+              + ".",
               f"Cut by non-haematological toxicity only (10 mg/m2): {len(by_tox)} patients; never cut: {len(full)} "
               "patients.",
-              f"The figure draws all {len(by_wbc)} WBC-cut patients, {min(len(by_tox), DOSE_RULES_OTHERS[0])} cut by "
-              f"toxicity only and {min(len(full), DOSE_RULES_OTHERS[1])} never cut.",
-              "", "Follow one of them draw by draw:",
-              f"  nmosim explain mitonmo --patient {by_wbc[0] if by_wbc else 0} {' '.join('--set ' + x for x in sets)}",
-              "", "What to notice: the WBC dips about ten days after each five-day course and is back before the next one,",
-              "three months later; the rule reads only the pre-infusion draw (the markers), so the dip itself never",
-              f"changes a dose. A dose is cut when that draw falls below {full_low:g}: patients whose usual WBC is low, "
-              "on a day",
-              f"the count reads low (measurement error): in {true_ok} of the {len(cut)} cut courses the model's true WBC "
-              f"that day was >= {full_low:g}.",
-              "Non-haematological toxicity (grade 2-3 caps the remaining courses at 10 mg/m2) cuts far more doses than",
-              "the WBC rule."]
+              f"The figure draws {min(len(by_wbc), DOSE_RULES_DRAWN)} of the WBC-cut patients, "
+              f"{min(len(by_tox), DOSE_RULES_OTHERS[0])} cut by toxicity only and "
+              f"{min(len(full), DOSE_RULES_OTHERS[1])} never cut.",
+              "", "Follow them draw by draw:",
+              f"  nmosim explain mitonmo --patient {by_wbc[0] if by_wbc else 0}      (a WBC cut)"]
+    if first is not None:
+        lines.append(f"  nmosim explain mitonmo --patient {first}      (an infection cut)")
+    lines += ["", "What to notice: the WBC dips about ten days after each five-day course, and the rule reads only the",
+              "pre-infusion draw three months later (the markers), so the dip itself never changes a dose. A dose is cut",
+              f"when that draw falls below {full_low:g}: these refractory patients start with counts lowered by the "
+              "immunosuppressants",
+              "they failed, each course leaves the marrow a little lower (its reserve recovers over about a year), and a",
+              f"count can read low on the day (measurement error): in {true_ok} of the {len(cut)} cut courses the "
+              f"model's true WBC that day was >= {full_low:g}.",
+              "Non-haematological toxicity (grade 2-3 caps the remaining courses at 10 mg/m2) cuts doses too; the",
+              "infection rule looks back at the WBC drawn when an infection came during or soon after a course."]
     low_bands = [f"{low:g}-{high:g}" for low, high, dose in bands if high is not None and dose < max(
         d for _, _, d in bands) and not any(low <= d.wbc_10e9_per_l < high for d in draws)]
     if low_bands:
@@ -118,6 +122,8 @@ def pre_infusion_draws(events: list[tuple]) -> list:
             last[pid] = (day, float(details.split()[1].rstrip(",")))
         elif kind == "dose_decision" and pid in last:
             day0, wbc = last.pop(pid)
+            if re.match(r"course \d+: confirm", details):
+                continue                    # a low echo: the course is decided after the confirmatory echo
             m = re.match(r"course \d+: give ([0-9.]+) mg/m2", details)
             out.append(Draw(pid, float(day0), wbc, float(m.group(1)) if m else 0.0,
                             bool(re.search(r"WBC [0-9.]+ in \[[^)]*\)( ->|: no infusion)", details)),
@@ -286,4 +292,4 @@ def _power_curves(base: Scenario, sizes: tuple[int, ...], effects: tuple[float, 
 def _columns(scn: Scenario, cohort, arm: Arm, n: int) -> dict[str, np.ndarray]:
     """Per-patient columns of the first n patients of `cohort` on `arm`."""
     part = ChunkSim(scn, arm, cohort.take(slice(0, n)), 0).run().patients
-    return {k: np.asarray(v, dtype=object if k in ("arm", "discontinuation", "phases", "death_cause") else float) for k, v in part.items()}
+    return typed_columns(part)

@@ -135,6 +135,7 @@ class ChunkSim:
         mitox = next((r for r in leaf_regimens(arm.regimen) if isinstance(r, Mitoxantrone)), None)
         self.safety = SafetyWatch(self, mitox) if mitox is not None else None   # heart, leukaemia, amenorrhoea
         self._finished = False
+        self._env_done = False            # simpy has run to the end of follow-up (only the last steps remain)
         self._generators: list = []                                 # every process's generator, closed at the end
         self.clinics: dict[str, object] = {}                        # drug -> its batched protocol (regimens/courses.py)
         self.spawn(self._clock())
@@ -470,7 +471,9 @@ class ChunkSim:
         if proc is not None and proc.is_alive:
             if not self.stopped[i]:
                 self.stop(i, Outcome("death", f"death: {cause}", day, day))
-            if self.env.active_process is proc:         # the patient's own process is running: interrupt it next
+            if self._env_done:
+                pass                                     # the simulation is over (the last steps): nothing to interrupt
+            elif self.env.active_process is proc:       # the patient's own process is running: interrupt it next
                 self.env.timeout(0).callbacks.append(lambda _, p=proc: p.is_alive and p.interrupt("death"))
             else:
                 proc.interrupt("death")
@@ -495,6 +498,7 @@ class ChunkSim:
     def run(self, render: bool = True) -> ChunkResult:
         """Simulate the chunk to the end of follow-up; events' details as text (render) or as records (event_text.py)."""
         self.env.run(until=self.end)
+        self._env_done = True
         self.advance_to(self.end)
         self._finished = True
         self._finish()
@@ -516,6 +520,8 @@ class ChunkSim:
             c.close()
         self.env.run()
         self.clinics.clear()
+        if self.safety is not None:
+            self.safety.sim = None          # the watch points back at the chunk
         self.relapse_hooks = []
         self._wake.clear()
 

@@ -13,6 +13,7 @@ from . import readouts
 from .cohort import build_cohort
 from .chunking import run_arm
 from .scenario import Arm, Scenario
+from .tasks import typed_columns
 
 #: Per replicate and arm, the readouts kept (name -> path into the arm summary).
 READOUTS = {
@@ -34,7 +35,6 @@ READOUTS = {
 
 
 #: Per-patient columns holding text (kept as object arrays); the rest are numbers.
-TEXT_COLUMNS = ("arm", "discontinuation", "phases", "death_cause")
 
 
 def _get(d: dict, path: tuple):
@@ -56,8 +56,7 @@ def _run_one(scn: Scenario, arm: Arm, key: int) -> dict:
     """Per-patient columns of one arm on its own cohort (stream key `key`)."""
     s = scn.model_copy(update={"run": scn.run.model_copy(update={"replicate": key})})
     out = run_arm(s, arm, build_cohort(s), render=False)
-    cols = {k: np.asarray(v, dtype=object if k in TEXT_COLUMNS else float)
-            for k, v in out.patients.items()}
+    cols = typed_columns(out.patients)
     return {"columns": cols, "tallies": out.tallies}
 
 

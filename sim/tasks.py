@@ -64,9 +64,15 @@ class ChunkOutput:
     records: object | None = None       # the engine's ChunkResult (keep="records")
 
 
+def typed_columns(patients: dict[str, list], names=None) -> dict[str, np.ndarray]:
+    """Per-patient columns (all, or `names`) as arrays: text columns as object arrays, the rest as floats."""
+    return {k: np.asarray(patients[k], dtype=object if k in TEXT_COLUMNS else float)
+            for k in (patients if names is None else names)}
+
+
 def readout_columns(patients: dict[str, list]) -> dict[str, np.ndarray]:
     """The readout columns of a chunk as arrays (text columns as object arrays)."""
-    return {k: np.asarray(patients[k], dtype=object if k in TEXT_COLUMNS else float) for k in READOUT_COLUMNS}
+    return typed_columns(patients, READOUT_COLUMNS)
 
 
 def run_chunk(task: ChunkTask) -> ChunkOutput:

@@ -13,7 +13,7 @@ import pytest
 
 import sim
 from sim.bundled import bundled
-from sim.demos import DEMOS, DOSE_RULES_DAYS, DOSE_RULES_PATIENTS, TRIAL_SIZE_EFFECTS, _columns
+from sim.demos import DEMOS, TRIAL_SIZE_EFFECTS, _columns
 from sim.explain import narrative, simulate_patient
 from sim.regimen_config import Untreated
 from sim.scenario import Arm
@@ -82,27 +82,31 @@ def test_targets_regression_to_mean_demo_untreated_fall_is_prevent_like(demos):
 
 
 def test_rules_dose_rules_names_every_wbc_cut_patient_of_the_full_run(demos):
-    """The patients the notes name are those whose events.csv (a whole run with the demo's overrides) shows a dose
-    decision cut by a WBC band; the figure marks those draws; the explain command shows one of them being cut."""
+    """The patients the notes name are those whose events.csv (the bundled scenario, no overrides) shows a dose
+    decision cut by a WBC band or capped by the infection rule; the figure marks the draws; the explain commands show
+    one patient cut by a band and one by the infection rule."""
     folder, _ = demos["dose-rules"]
     notes = (folder / "notes.txt").read_text()
-    sets = [f"run.patients={DOSE_RULES_PATIENTS}", f"run.follow_up_days={DOSE_RULES_DAYS}"]
-    scn = sim.load_scenario(bundled()["mitonmo"], sets)
-    res = sim.run(scn)
+    assert "no overrides" in notes
+    res = sim.run(sim.load_scenario(bundled()["mitonmo"]))
     cut = r"WBC [0-9.]+ in \[[^)]*\)( -> [0-9.]+ mg/m2|: no infusion)"
     by_wbc = sorted({p for _, p, _, k, s in res.events if k == "dose_decision" and re.search(cut, s)})
-    assert len(by_wbc) >= 5                                  # the cohort is large enough to see the rule
+    by_inf = sorted({p for _, p, _, k, s in res.events if k == "dose_decision" and "infection on day" in s})
+    assert len(by_wbc) >= 5 and by_inf                       # the bundled cohort shows both rules
     listed = re.search(r"Doses cut by the WBC rule: (\d+) courses of (\d+) patients: ([0-9, ]+)\.", notes)
     assert listed and [int(x) for x in listed.group(3).split(", ")] == by_wbc and int(listed.group(2)) == len(by_wbc)
+    listed = re.search(r"infection rule .*: (\d+) patients: ([0-9, ]+)\.", notes)
+    assert listed and [int(x) for x in listed.group(2).split(", ")] == by_inf
     svg = (folder / "dose_rules.svg").read_text()
     assert "dose cut by the WBC rule" in svg and "9 mg/m2" in svg and "pre-infusion WBC" in svg
-    command = re.search(r"nmosim explain mitonmo --patient (\d+) (.*)", notes)
-    assert command and int(command.group(1)) in by_wbc
-    overrides = re.findall(r"--set (\S+)", command.group(2))
-    assert overrides == sets
-    text = "\n".join(narrative(simulate_patient(sim.load_scenario(bundled()["mitonmo"], overrides),
-                                                int(command.group(1)))))
-    assert re.search(r"dose_decision +course \d+: give 9 mg/m2; .*WBC [0-9.]+ in \[3, 4\) -> 9 mg/m2", text)
+    band_p = int(re.search(r"nmosim explain mitonmo --patient (\d+) +\(a WBC cut\)", notes).group(1))
+    inf_p = int(re.search(r"nmosim explain mitonmo --patient (\d+) +\(an infection cut\)", notes).group(1))
+    assert band_p in by_wbc and inf_p in by_inf
+    scn = sim.load_scenario(bundled()["mitonmo"])
+    text = "\n".join(narrative(simulate_patient(scn, band_p)))
+    assert re.search(r"dose_decision +course \d+: give [0-9]+ mg/m2; .*WBC [0-9.]+ in \[[23], [34]\) -> [69] mg/m2", text)
+    text = "\n".join(narrative(simulate_patient(scn, inf_p)))
+    assert re.search(r"dose_decision +course \d+: give (10|8) mg/m2; .*infection on day", text)
 
 
 def test_cli_compare_regimens_notes_name_the_final_run_folder(demos):

@@ -13,9 +13,9 @@ import sim
 from sim.bundled import bundled
 
 EXPECTED = {
-    "mitonmo": "25ee8386fab0c5da",
-    "compare-regimens": "0f8099ab141ed3f5",
-    "correale2005": "23adb76875bd358f",
+    "mitonmo": "c151136fdfdb448d",
+    "compare-regimens": "148a6613647001f1",
+    "correale2005": "df7926f5ec5759b1",
 }
 
 

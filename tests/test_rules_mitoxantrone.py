@@ -1,6 +1,7 @@
 """Mitoxantrone dose rules of NCT02021825 (seed 000) and Kim 2011 (seed 001), tested at every edge, without a simulation."""
 import pytest
 
+from sim.heart import lvef_decision
 from sim.regimens.mitoxantrone import CourseHistory, decide_dose, infection_cap, toxicity_grade
 from sim.scenario import load_scenario
 
@@ -103,9 +104,18 @@ def test_rules_below_cap_is_not_final_and_at_cap_stops():
     assert decide_dose(6.0, CourseHistory(cumulative_mg_per_m2=120), REG).action == "stop"
 
 
-@pytest.mark.parametrize("lvef, action", [(50.0, "give"), (49.9, "stop")])
-def test_rules_lvef_below_50_stops(lvef, action):
-    assert decide_dose(6.0, CourseHistory(), REG, lvef_percent=lvef).action == action
+@pytest.mark.parametrize("first, confirm, action", [(50.0, None, "give"), (49.9, 49.9, "stop"), (49.9, 50.0, "give")])
+def test_rules_lvef_below_50_stops_only_when_confirmed(first, confirm, action):
+    """A first reading below 50% asks for a confirmatory echo; treatment stops only if that one is below 50% too."""
+    echo = lvef_decision(first, confirm, REG.echo)
+    assert decide_dose(6.0, CourseHistory(), REG, echo).action == action
+    if confirm is None:
+        assert lvef_decision(49.9, None, REG.echo).action == "confirm"
+
+
+def test_rules_heart_failure_or_leukaemia_stops_at_the_next_decision():
+    d = decide_dose(6.0, CourseHistory(stop_pending="heart failure"), REG)
+    assert d.action == "stop" and d.causes == ("heart failure",)
 
 
 def test_rules_every_decision_has_a_reason():

@@ -72,7 +72,7 @@ def test_rules_drawn_non_responder_share_matches_the_fraction():
     m, cohort = candidates_model(n, [f"{EFF}.non_responder_fraction={frac}", f"{EFF}.non_responder_emax=0.1"])
     share = m.non_responder.mean()
     assert abs(share - frac) <= 4 * np.sqrt(frac * (1 - frac) / n), share       # 4 * 0.0102
-    assert np.array_equal(m.emax, np.where(m.non_responder, 0.1, 0.85))
+    assert np.array_equal(m.emax, np.where(m.non_responder, 0.1, 0.9))                # 0.9: the scenario's emax
     bigger, _ = candidates_model(n, [f"{EFF}.non_responder_fraction=0.5"])
     assert np.all(bigger.non_responder[m.non_responder])                          # nested: same uniform, higher threshold
     # the responder draw is its own: unrelated to the patient's latent relapse rate or EC50 draw
@@ -83,7 +83,7 @@ def test_rules_drawn_non_responder_share_matches_the_fraction():
 
 def test_rules_non_responders_relapse_rate_ratio_uses_their_own_emax():
     """After a dose, a non-responder with non_responder_emax 0 keeps RR 1; responders' RR falls (per-patient Emax in step)."""
-    m, cohort, _ = model([f"{EFF}.non_responder_fraction=0.5", f"{EFF}.non_responder_emax=0", f"{EFF}.ec50_mg_per_m2=0.5"],
+    m, cohort, _ = model([f"{EFF}.non_responder_fraction=0.5", f"{EFF}.non_responder_emax=0", f"{EFF}.depletion_50=0.05", f"{EFF}.hill=1"],
                          patients=60)
     assert 0 < m.non_responder.sum() < cohort.n
     m.dose(np.arange(cohort.n), np.full(cohort.n, 12.0))

@@ -65,10 +65,12 @@ def test_theory_typical_wbc_nadir_day_8_to_15_and_recovered_by_day_28():
 
 
 def test_theory_relapse_rate_ratio_follows_the_emax_model_at_constant_exposure():
-    """A patient process with RR held at 1 - emax*E/(ec50+E) has relapse counts scaled by RR: checked via emax 0 vs 0.5 with E >> ec50."""
+    """A patient process with RR held at 1 - emax*D/(d50+D) has relapse counts scaled by RR: checked via emax 0 vs 0.5
+    with the memory B-cell depletion D >> d50 from the first dose on (d50 1e-4, Hill 1, a fast kill, no delay)."""
     base = NO_ELIGIBILITY + POISSON + ["run.patients=2000", "run.follow_up_days=365.25", "run.step_days=0.5",
                              "disease.attack_gap_days=0", "disease.frailty_k=0", "disease.untreated_arr=2",
-                             "arms.0.regimen.efficacy.ec50_mg_per_m2=0.0001", "arms.0.regimen.efficacy.onset_days=0.01",
+                             "arms.0.regimen.efficacy.depletion_50=0.0001", "arms.0.regimen.efficacy.hill=1",
+                             "arms.0.regimen.efficacy.memory_b_kill_l_per_mg_per_day=1000", "arms.0.regimen.efficacy.onset_days=0.01",
                              "arms.0.regimen.ii_days=30", "arms.0.regimen.addl=12", "arms.0.regimen.echo.check_before_each_course=false",
                              "arms.0.regimen.toxicity.grade_probabilities=[0,0,0,0]"]
     off = np.asarray(sim.run(load_scenario(MITONMO, base + ["arms.0.regimen.efficacy.emax=0"])).patients["relapses"])

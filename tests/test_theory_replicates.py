@@ -36,10 +36,10 @@ def _mito_vs_untreated(patients: int):
 
 
 def test_theory_power_rises_with_cohort_size():
-    """Mitoxantrone vs no treatment over a year: 40 replicate trials at 5 and at 40 patients per arm; the larger trial
+    """Mitoxantrone vs no treatment over a year: 40 replicate trials at 5 and at 100 patients per arm; the larger trial
     rejects more often (by > 3 standard errors of the difference of two shares, SE <= sqrt(2 * 0.25 / 40) = 0.11)."""
     small = run_replicates(_mito_vs_untreated(5), 40)[1]["arms"]["mitoxantrone"]["power"]["negative_binomial"]
-    large = run_replicates(_mito_vs_untreated(40), 40)[1]["arms"]["mitoxantrone"]["power"]["negative_binomial"]
+    large = run_replicates(_mito_vs_untreated(100), 40)[1]["arms"]["mitoxantrone"]["power"]["negative_binomial"]
     assert large["share"] - small["share"] > 3 * 0.11, (small, large)
 
 
