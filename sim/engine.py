@@ -394,9 +394,9 @@ class ChunkSim:
             for i, te, cause in sorted(deaths, key=_day):
                 if self.alive[i]:
                     self._die(i, te, cause)
-        for i, te in zip(idx.tolist(), times.tolist()):
-            if self.alive[i] or te <= self.death_day[i]:
-                self._infection(i, te)
+        if idx.size:
+            self._infections([(i, te) for i, te in zip(idx.tolist(), times.tolist())
+                              if self.alive[i] or te <= self.death_day[i]])
         if self.safety is not None:
             self.safety.step(t0, dt, self.alive)
         wbc = anc + self.lymph.count() + self.other
@@ -480,15 +480,22 @@ class ChunkSim:
         for m in self._daily:
             m.daily.on[i] = False
 
-    def _infection(self, i: int, day: float) -> None:
-        rng = self.rng(i, "infection")
-        serious = bool(rng.random() < self.scn.infection.serious_fraction)
-        self.infect.restart(i, float(rng.standard_exponential()))
-        self.n_infections[i] += 1
-        self.n_serious[i] += serious
-        self.log(i, "infection", "serious" if serious else "non-serious", day=day)
-        wbc = self._draw_labs(i, self.t, _WORK_UP)[0]
-        self.infections[i].append((day, wbc))
+    def _infections(self, hits: list[tuple[int, float]]) -> None:
+        """Infections of distinct patients in this step (patient, day): serious or not and the next threshold from
+        each patient's infection stream, then their work-up blood draws together (at the stepper's time)."""
+        frac = self.scn.infection.serious_fraction
+        for i, day in hits:
+            rng = self.rng(i, "infection")
+            serious = bool(rng.random() < frac)
+            self.infect.restart(i, float(rng.standard_exponential()))
+            self.n_infections[i] += 1
+            self.n_serious[i] += serious
+            self.log(i, "infection", "serious" if serious else "non-serious", day=day)
+        if not hits:
+            return
+        wbcs = self.draw_labs_many([i for i, _ in hits], [self.t] * len(hits), [_WORK_UP] * len(hits))
+        for (i, day), wbc in zip(hits, wbcs):
+            self.infections[i].append((day, wbc))
 
     def _edss(self, i: int, day: float) -> float:
         """Continuous EDSS of patient i on `day`, from its pre-study and on-study attacks."""

@@ -157,6 +157,7 @@ class LvefState:
         self.dip_percent = np.zeros(n)          # dip size at dip_day
         self.dip_day = np.zeros(n)
         self._k = math.log(2) / rule.transient_half_life_days
+        self._dip_sd = _log_sd(rule.transient_dip_cv)
 
     def add_course(self, idx, day, dose_mg_per_m2, u_transient, z_dip) -> np.ndarray:
         """Courses on `day` (scalar or per idx) for patients idx (distinct): cumulative decline, maybe a new dip.
@@ -178,6 +179,40 @@ class LvefState:
         """True LVEF (%) on `day` (scalar or per patient of idx)."""
         dip = self.dip_percent[idx] * np.exp(-self._k * (np.asarray(day, dtype=float) - self.dip_day[idx]))
         return np.maximum(self.persistent_lvef(idx) - dip, self.rule.floor_percent)
+
+
+class LvefPatients:
+    """LvefState's path for patients one at a time, held in Python lists (the engine's per-course path: numpy
+    element access costs more than the arithmetic). Same formulas; tests hold the two equal."""
+
+    def __init__(self, baseline_percent, eta_decline, rule: LvefPath):
+        self.rule = rule
+        self.baseline = [float(x) for x in np.asarray(baseline_percent, dtype=float)]
+        self.slope = decline_slope(eta_decline, rule).tolist()
+        n = len(self.baseline)
+        self.cumulative_mg_per_m2 = [0.0] * n
+        self.dip_percent = [0.0] * n
+        self.dip_day = [0.0] * n
+        self._k = math.log(2) / rule.transient_half_life_days
+        self._dip_sd = _log_sd(rule.transient_dip_cv)
+
+    def add_course(self, i: int, day: float, dose_mg_per_m2: float, u_transient: float, z_dip: float) -> float:
+        """A course of patient i on `day`: the persistent decline grows, maybe a new dip; returns the new dip."""
+        rule = self.rule
+        self.cumulative_mg_per_m2[i] += dose_mg_per_m2
+        left = self.dip_percent[i] * math.exp(-self._k * (day - self.dip_day[i]))
+        new = (rule.transient_dip_median_percent * math.exp(self._dip_sd * z_dip)
+               if u_transient < rule.transient_probability_per_course else 0.0)
+        self.dip_percent[i] = left + new
+        self.dip_day[i] = day
+        return new
+
+    def true_lvef(self, i: int, day: float) -> float:
+        """True LVEF (%) of patient i on `day` (on or after its last course)."""
+        floor = self.rule.floor_percent
+        persistent = max(self.baseline[i] - self.slope[i] * self.cumulative_mg_per_m2[i], floor)
+        dip = self.dip_percent[i] * math.exp(-self._k * (day - self.dip_day[i]))
+        return max(persistent - dip, floor)
 
 
 def heart_failure_hazard_per_day(true_lvef_percent, rule: HeartFailure) -> np.ndarray:

@@ -34,3 +34,28 @@ def test_rules_stream_keys_out_of_range_are_refused():
     with pytest.raises(ValueError):
         seed_words(1, 0, np.array([2**32]), "labs")
     assert seed_words(1, 0, np.array([], int), "labs").shape == (0, 4)
+
+
+def test_reference_draw_blocks_are_each_patients_own_stream_in_order():
+    """DrawBlocks: a patient's normals are its stream's standard normals in order across block refills, whatever the
+    other patients draw; uniforms are Phi(z) and exponentials -ln(1 - u) of the next normal."""
+    import math
+
+    from scipy import stats
+
+    from sim.draw_blocks import DrawBlocks
+
+    keys = np.arange(50, 53)
+    blocks = DrawBlocks(PatientStreams(5, 0, keys, "heart"), 3, size=4)
+    mine = [blocks.normal(1) for _ in range(3)]
+    _ = [blocks.normal(0) for _ in range(9)]                        # another patient's draws change nothing
+    mine += [blocks.normal(1) for _ in range(6)]
+    want = PatientStreams(5, 0, keys, "heart")[1].standard_normal(12)
+    assert mine == want[:9].tolist()                                 # blocks of 4: 3 refills, values in order
+    u = blocks.uniform(1)
+    assert u == pytest.approx(stats.norm.cdf(want[9]), rel=1e-12)
+    e = blocks.exponential(1)
+    assert e == pytest.approx(-math.log1p(-stats.norm.cdf(want[10])), rel=1e-12)
+    many = DrawBlocks(PatientStreams(6, 0, np.arange(1), "heart"), 1, size=64)
+    us = np.array([many.uniform(0) for _ in range(20_000)])
+    assert stats.kstest(us, "uniform").pvalue > 1e-3

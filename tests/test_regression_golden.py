@@ -13,9 +13,9 @@ import sim
 from sim.bundled import bundled
 
 EXPECTED = {
-    "mitonmo": "c151136fdfdb448d",
-    "compare-regimens": "148a6613647001f1",
-    "correale2005": "df7926f5ec5759b1",
+    "mitonmo": "077ba3e4889dfade",
+    "compare-regimens": "a806236f105aa3cf",
+    "correale2005": "f823ec1000d2fcd0",
 }
 
 

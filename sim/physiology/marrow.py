@@ -60,7 +60,7 @@ class Friberg:
     def step(self, effect: np.ndarray | float) -> None:
         """Advance by dt with drug effect E on proliferation (fraction of inhibition) constant over the step.
 
-        A patient's step is split into m = ceil(rate * dt) equal RK4 sub-steps where it is fast: the proliferation rate
+        A patient's step is split into m equal RK4 sub-steps where it is fast, m = rate * dt rounded up to a power of two: the proliferation rate
         ktr*|(1-E)*fb - 1| times dt beyond 1 (a strong effect or a rebound), or the transit rate ktr*dt beyond 2 (RK4 is
         stable to 2.78 on the real axis; the 1-day step's error there is the effect's, not RK4's); elsewhere one step.
         """
@@ -85,7 +85,9 @@ class Friberg:
             y = self.y[:, rest]
             self._rk4(y, ome[rest], self.ktr[rest], self.dt, growth[rest])
             self.y[:, rest] = y
-        subs = np.ceil(stiff[idx]).astype(int)      # each patient's own sub-step count: none depends on the others
+        # each patient's own sub-step count (none depends on the others), rounded up to a power of two so that the
+        # patients fall into few groups (one vectorised RK4 pass per group and sub-step)
+        subs = np.exp2(np.ceil(np.log2(stiff[idx]))).astype(int)
         for m in np.unique(subs).tolist():
             sel = idx[subs == m]
             y = self.y[:, sel]

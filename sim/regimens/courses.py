@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import simpy
 
+from ..draw_blocks import DrawBlocks
 from ..heart import lvef_decision
 from ..regimen_config import Mitoxantrone
 from .mitoxantrone import CourseHistory, band_for, decide_dose, toxicity_grade
@@ -74,6 +75,7 @@ class CourseClinic:
         self._calendar: dict[float, list[tuple[int, _Plan, str]]] = {}
         self._queues: dict[int, list] = {}     # split_days -> the dose queues of this visit's infusion days
         self._bsa = sim.cohort.cov["bsa_m2"].tolist()
+        self._marrow_draws = DrawBlocks(sim._streams["marrow"], sim.n, 16)
         self.now = 0.0            # the time being handled: a visit's calendar time (not the booker-rounded env.now)
         self.closed = False
 
@@ -220,7 +222,7 @@ class CourseClinic:
         if queues is None:
             queues = self._queues[split] = sim.dose_queues("mitoxantrone", [now + k for k in range(split)])
         per_day = dose_mg_per_m2 / split
-        sim.models["mitoxantrone"].start_course(i, sim.rng(i, "marrow"))
+        sim.models["mitoxantrone"].start_course(i, self._marrow_draws.normal(i))
         sim.give_on(i, queues, per_day, (_INFUSION, per_day, per_day * self._bsa[i]))
         sim.safety.after_course(i, now, dose_mg_per_m2, hist.cumulative_mg_per_m2, now + reg.split_days - 1)
         hist.cumulative_mg_per_m2 += dose_mg_per_m2

@@ -184,10 +184,11 @@ class MitoxantroneModel:
 
     daily = None
 
-    def start_course(self, i: int, rng: np.random.Generator) -> None:
-        """A new course of patient i: its marrow sensitivity for this occasion (log-normal, mean 1), from its marrow stream."""
+    def start_course(self, i: int, z: float) -> None:
+        """A new course of patient i: its marrow sensitivity for this occasion (log-normal, mean 1) from a standard
+        normal z (the patient's marrow stream)."""
         if self.bov_sd > 0:
-            self.occasion[i] = math.exp(self.bov_sd * float(rng.standard_normal()) - 0.5 * self.bov_sd ** 2)
+            self.occasion[i] = math.exp(self.bov_sd * z - 0.5 * self.bov_sd ** 2)
 
     def dose(self, idx: np.ndarray, mg_per_m2: np.ndarray) -> None:
         """Infusions now for patients idx (distinct), mg_per_m2 each."""
