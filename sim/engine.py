@@ -15,7 +15,8 @@ import simpy
 
 from .cohort import Cohort
 from .chunk_edss import ChunkEdss
-from .disease import attack_steps, phenotype_names, report_edss, report_edss_array
+from .chunk_events import WORK_UP, PatientEvents
+from .disease import attack_steps, phenotype_names, report_edss_array
 from .disease_course import attack_rows, edss_course_columns
 from .event_text import rendered
 from .labs import LabBench
@@ -32,7 +33,6 @@ from .streams import PatientStreams, PURPOSES
 CLOCK_DAYS = 1.0   # how often the stepper process wakes in simpy time (it steps at run.step_days inside)
 _BATCH_MIN = 8     # blood draws due together below this many are taken one by one (numpy's overhead)
 _day = itemgetter(1)
-_WORK_UP = "infection work-up"   # the context of a blood draw at an infection (unscheduled)
 
 
 @dataclass
@@ -46,7 +46,7 @@ class ChunkResult:
     attacks: list[tuple] = field(default_factory=list)    # (patient, day, phenotype, acute, residual, pre_study), by patient
 
 
-class ChunkSim:
+class ChunkSim(PatientEvents):
     """A chunk of patients on one arm: state arrays over patients, event records, and the simpy environment."""
 
     def __init__(self, scn: Scenario, arm: Arm, cohort: Cohort, first_id: int, trace: bool = False):
@@ -186,7 +186,7 @@ class ChunkSim:
 
     def _record_draw(self, i: int, day: float, context: str, wbc: float, anc: float, alc: float, hb: float) -> None:
         lab = (self.ids[i], day, wbc, anc, alc, hb, context)
-        if context is not _WORK_UP:                  # scheduled checks (pre-infusion, after a course, protocol labs)
+        if context is not WORK_UP:                  # scheduled checks (pre-infusion, after a course, protocol labs)
             if not wbc >= self.wbc_min_scheduled[i]:
                 self.wbc_min_scheduled[i] = wbc
             if not anc >= self.anc_min_scheduled[i]:
@@ -198,25 +198,6 @@ class ChunkSim:
         """A blood draw at a later day, taken by the stepper when it reaches that day."""
         if day < self.end:
             self._lab_queue.setdefault(self._step_of(day), []).append((day, i, context))
-
-    def at_day(self, day: float, action) -> None:
-        """Call `action()` on `day` (simpy time), unless the chunk has finished by then."""
-        def fire(_):
-            if not self._finished:
-                action()
-        self.env.timeout(max(day - self.env.now, 0.0)).callbacks.append(fire)
-
-    def die_now(self, i: int, cause: str) -> None:
-        """Patient i dies now of `cause` (a scheduled death: fatal leukaemia), if alive."""
-        self.sync()
-        if self.alive[i]:
-            self._die(i, self.env.now, cause)
-
-    def hold_treatment(self, i: int, cause: str) -> None:
-        """A toxicity that ends treatment: the drug's next dose decision stops it (mitoxantrone's course history)."""
-        h = self._histories.get((i, "mitoxantrone"))
-        if h is not None and h.stop_pending is None:
-            h.stop_pending = cause
 
     def give(self, i: int, drug: str, days: list[float], amount: float, text) -> None:
         """Bolus doses of `amount` (the drug model's dose unit) on each of `days`, applied by the stepper at those times."""
@@ -416,87 +397,6 @@ class ChunkSim:
             for day, i, context in queued:
                 self._draw_labs(i, day, context)
 
-    def _after_refractory(self, i: int, te: float, t0: float, t1: float) -> float:
-        """The attack day of a crossing timed at te in [t0, t1]: the hazard accrues only after the refractory time
-        ends, so in a step where it ends, te's place in the step is mapped into the part after it (strictly later)."""
-        r = self.refractory_until[i]
-        if r <= t0:
-            return te
-        return r + (t1 - r) * max((te - t0) / (t1 - t0), 1e-9)
-
-    def _severity_ratio(self, i: int) -> float:
-        """The product of attack_severity_ratio over the drugs acting on patient i now (rate ratio below 1)."""
-        out = 1.0
-        for drug, ratio in self._severity.items():
-            r = self._rr_of.get(drug, 1.0)
-            if (r if np.ndim(r) == 0 else r[i]) < 1.0 - 1e-9:
-                out *= ratio
-        return out
-
-    def _relapse(self, i: int, day: float, t1: float, threshold: float, kind: int, acute: float,
-                 residual: float) -> None:
-        """Patient i's attack on `day` (phenotype and EDSS steps drawn by the caller from its relapse stream), with the
-        next threshold."""
-        dis = self.scn.disease
-        self.attacks[i].append((day, acute, residual))
-        self.attack_kinds[i].append(kind)
-        self.refractory_until[i] = day + dis.attack_gap_days
-        left = 0.0
-        if dis.attack_gap_days == 0:   # no refractory time: keep the hazard accrued after the event in this step
-            left = self.spells.rate[i] * (t1 - day)
-        self.relapses.restart(i, threshold, left)
-        edss = report_edss(self._edss(i, day + 1e-9))
-        self.log(i, "relapse", ("attack {} ({}): EDSS +{:.2f} acute, +{:.2f} residual; EDSS {:.1f}",
-                                len(self.attacks[i]), self.phenotypes[kind], acute, residual, edss), day=day)
-        for hook in list(self.relapse_hooks[i].values()):
-            hook(i, day)
-        self.notify(i)
-
-    def _die(self, i: int, day: float, cause: str) -> None:
-        """Patient i dies on `day`: EDSS 10, treatment stops, and nothing more happens to the patient (doses and draws
-        queued for later are dropped, the protocol process is interrupted)."""
-        self.alive[i] = False
-        self._alive_f[i] = 0.0
-        self.death_day[i] = day
-        self.death_cause[i] = cause
-        self.log(i, "death", ("death: {}", cause), day=day)
-        for due in self._doses.values():
-            for who, amt in due.values():
-                while i in who:
-                    j = who.index(i)
-                    del who[j], amt[j]
-        for k, queue in list(self._lab_queue.items()):
-            self._lab_queue[k] = [q for q in queue if q[1] != i]
-        proc = self._process.pop(i, None)
-        if proc is not None and proc.is_alive:
-            if not self.stopped[i]:
-                self.stop(i, Outcome("death", f"death: {cause}", day, day))
-            if self._env_done:
-                pass                                     # the simulation is over (the last steps): nothing to interrupt
-            elif self.env.active_process is proc:       # the patient's own process is running: interrupt it next
-                self.env.timeout(0).callbacks.append(lambda _, p=proc: p.is_alive and p.interrupt("death"))
-            else:
-                proc.interrupt("death")
-        for m in self._daily:
-            m.daily.on[i] = False
-
-    def _infections(self, hits: list[tuple[int, float]]) -> None:
-        """Infections of distinct patients in this step (patient, day): serious or not and the next threshold from
-        each patient's infection stream, then their work-up blood draws together (at the stepper's time)."""
-        frac = self.scn.infection.serious_fraction
-        for i, day in hits:
-            rng = self.rng(i, "infection")
-            serious = bool(rng.random() < frac)
-            self.infect.restart(i, float(rng.standard_exponential()))
-            self.n_infections[i] += 1
-            self.n_serious[i] += serious
-            self.log(i, "infection", "serious" if serious else "non-serious", day=day)
-        if not hits:
-            return
-        wbcs = self.draw_labs_many([i for i, _ in hits], [self.t] * len(hits), [_WORK_UP] * len(hits))
-        for (i, day), wbc in zip(hits, wbcs):
-            self.infections[i].append((day, wbc))
-
     def _edss(self, i: int, day: float) -> float:
         """Continuous EDSS of patient i on `day`, from its pre-study and on-study attacks."""
         return self.edss.of(i, (day,))[0]
@@ -570,13 +470,6 @@ class ChunkSim:
         self.res.attacks = attack_rows(self)
         self.res.patients.update(patient_columns(self, ends))
         self.res.patients.update(edss_course_columns(self.cohort.cov["edss"].tolist(), trajectories))
-
-    def _drop_after_death(self, i: int) -> None:
-        """Records dated after patient i's death (infusions of a course queued before it, checks booked for later)."""
-        dd = self.death_day[i]
-        self._events[i] = [e for e in self._events[i] if e[1] <= dd]
-        self._labs[i] = [x for x in self._labs[i] if x[1] <= dd]
-
 
 def _sd(cv: float) -> float:
     return float(np.sqrt(np.log1p(cv * cv)))
