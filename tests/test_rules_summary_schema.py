@@ -33,6 +33,26 @@ def test_rules_every_summary_key_is_documented():
     assert s["schema_version"] == 1
 
 
+def test_rules_phase_readout_keys_are_documented_and_count_the_phases_by_that_day():
+    """correale2005 reads its phases at day 570: the keys are documented, and the paths by that day cover every
+    patient, each a prefix of the patient's final path (a switch after the day is not counted)."""
+    scn = sim.load_scenario(bundled()["correale2005"], overrides=["run.patients=60"])
+    res = sim.run(scn)
+    tr = res.summary["arms"]["rescue"]["treatment"]
+    assert tr["phase_readout_day"] == 570.0
+    assert not _undocumented({"phase_readout_day", "phase_paths_at_readout_day"})
+    assert sum(tr["phase_paths_at_readout_day"].values()) == 60
+    final = res.patients["phases"]
+    starts = res.patients["phase_start_days"]
+    want = {}
+    for names, days in zip(final, starts):
+        kept = [n for n, d in zip(names.split(">"), days.split(">")) if float(d) < 570]
+        want[">".join(kept)] = want.get(">".join(kept), 0) + 1
+    assert tr["phase_paths_at_readout_day"] == dict(sorted(want.items()))
+    assert sum(v for k, v in tr["phase_paths"].items() if k.endswith("rescue")) >= \
+        sum(v for k, v in tr["phase_paths_at_readout_day"].items() if k.endswith("rescue"))
+
+
 def test_rules_disease_course_readout_keys_are_documented():
     """An arm with every disease-course column (deaths, confirmed EDSS events, the on-treatment population)."""
     from tests.test_rules_readouts_disability import _course
