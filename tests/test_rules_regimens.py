@@ -144,6 +144,31 @@ def test_rules_sequence_on_complete_fires_only_when_completed():
     assert hit is not None and hit[0] is t
 
 
+def test_rules_sequence_on_complete_names_a_cap_reached():
+    """A mitoxantrone phase that reached its cumulative cap ended as planned: on_complete follows, and says why."""
+    t = Transition(to="aza", on_complete=True)
+    facts = PhaseFacts(700.0, True, 10, (), None, None, None, "cumulative cap reached")
+    hit = next_transition([t], facts)
+    assert hit is not None and hit[1] == "phase ended as planned: cumulative cap reached"
+
+
+@pytest.mark.parametrize("since, now, fires", [(None, 180.0, False), (90.0, 179.0, False), (90.0, 180.0, True),
+                                               (90.0, 270.0, True)])
+def test_rules_sequence_confirmed_worsening_needs_the_run_to_last(since, now, fires):
+    """Correale's switch: an EDSS worsening (+1.0 from 3.0) fires only when it has held since a visit at least
+    confirm_days (90) before this one; the first worsened visit itself (since None: it starts the run) does not."""
+    t = Transition(to="rescue", on_edss_worsening=True, confirm_days=90)
+    facts = PhaseFacts(now, False, 0, (), 3.0, 4.0, now if since is None else since)
+    assert (next_transition([t], facts) is not None) == fires
+    better = PhaseFacts(now, False, 0, (), 3.0, 3.5, since)           # not worse at this visit: never fires
+    assert next_transition([t], better) is None
+
+
+def test_rules_sequence_confirm_days_goes_with_edss_worsening():
+    with pytest.raises(ValueError, match="confirm_days goes with on_edss_worsening"):
+        Transition(to="x", on_relapse=True, confirm_days=90)
+
+
 @pytest.mark.parametrize("doses, fires", [(0, False), (2, False), (3, True), (4, True)])
 def test_rules_sequence_after_doses_fires_at_n_not_n_minus_1(doses, fires):
     """Seed 002: the switch after 3 courses fires at 3 doses given, not at 2."""

@@ -20,13 +20,15 @@ class PhaseFacts:
     edss_start: float | None           # reported EDSS at phase start
     edss_visit: float | None           # reported EDSS at this check, when the check is an EDSS visit
     worse_since_day: float | None = None   # first visit of the current unbroken run of worsened visits (this one included)
+    end_cause: str = ""                    # why the phase's protocol ended, when it has (its Outcome's cause)
 
 
 def next_transition(transitions: list[Transition], facts: PhaseFacts) -> tuple[Transition, str] | None:
     """The first transition (in listed order) whose trigger holds, with the reason; None if none does."""
     for t in transitions:
         if t.on_complete and facts.completed:
-            return t, "phase schedule completed"
+            return t, ("phase schedule completed" if facts.end_cause in ("", "schedule completed")
+                       else f"phase ended as planned: {facts.end_cause}")
         if t.after_doses is not None and facts.doses >= t.after_doses:
             return t, f"{facts.doses} doses given"
         if t.on_relapse and facts.relapse_days:
@@ -93,7 +95,8 @@ def driver(sim, i: int, seq: Sequence, leaf):
                 worse_since = (worse_since if worse_since is not None else env.now) \
                     if edss_worsened(edss_start, visit_edss) else None
             facts = PhaseFacts(env.now, completed and outcome is not None and outcome.completed, sim.doses_of(i) - doses0,
-                               tuple(d for d, _, _ in sim.attacks[i][attacks0:]), edss_start, visit_edss, worse_since)
+                               tuple(d for d, _, _ in sim.attacks[i][attacks0:]), edss_start, visit_edss, worse_since,
+                               outcome.cause if completed and outcome is not None else "")
             hit = next_transition(phase.transitions, facts)
             if hit is not None:
                 fired = hit
