@@ -177,8 +177,14 @@ class LvefState:
 
     def true_lvef(self, day, idx=slice(None)) -> np.ndarray:
         """True LVEF (%) on `day` (scalar or per patient of idx)."""
-        dip = self.dip_percent[idx] * np.exp(-self._k * (np.asarray(day, dtype=float) - self.dip_day[idx]))
-        return np.maximum(self.persistent_lvef(idx) - dip, self.rule.floor_percent)
+        return lvef_with_dip(self.persistent_lvef(idx), self.dip_percent[idx], self.dip_day[idx], day, self._k,
+                             self.rule.floor_percent)
+
+
+def lvef_with_dip(persistent_percent, dip_percent, dip_day, day, decay_per_day: float, floor_percent: float):
+    """True LVEF (arrays): the persistent level less what is left on `day` of the dip that started on dip_day."""
+    dip = dip_percent * np.exp(-decay_per_day * (np.asarray(day, dtype=float) - dip_day))
+    return np.maximum(persistent_percent - dip, floor_percent)
 
 
 class LvefPatients:
@@ -193,26 +199,28 @@ class LvefPatients:
         self.cumulative_mg_per_m2 = [0.0] * n
         self.dip_percent = [0.0] * n
         self.dip_day = [0.0] * n
-        self._k = math.log(2) / rule.transient_half_life_days
+        self.decay_per_day = math.log(2) / rule.transient_half_life_days
         self._dip_sd = _log_sd(rule.transient_dip_cv)
 
     def add_course(self, i: int, day: float, dose_mg_per_m2: float, u_transient: float, z_dip: float) -> float:
         """A course of patient i on `day`: the persistent decline grows, maybe a new dip; returns the new dip."""
         rule = self.rule
         self.cumulative_mg_per_m2[i] += dose_mg_per_m2
-        left = self.dip_percent[i] * math.exp(-self._k * (day - self.dip_day[i]))
+        left = self.dip_percent[i] * math.exp(-self.decay_per_day * (day - self.dip_day[i]))
         new = (rule.transient_dip_median_percent * math.exp(self._dip_sd * z_dip)
                if u_transient < rule.transient_probability_per_course else 0.0)
         self.dip_percent[i] = left + new
         self.dip_day[i] = day
         return new
 
+    def persistent_lvef(self, i: int) -> float:
+        """Patient i's baseline less the persistent decline: where its LVEF returns once every dip has recovered."""
+        return max(self.baseline[i] - self.slope[i] * self.cumulative_mg_per_m2[i], self.rule.floor_percent)
+
     def true_lvef(self, i: int, day: float) -> float:
         """True LVEF (%) of patient i on `day` (on or after its last course)."""
-        floor = self.rule.floor_percent
-        persistent = max(self.baseline[i] - self.slope[i] * self.cumulative_mg_per_m2[i], floor)
-        dip = self.dip_percent[i] * math.exp(-self._k * (day - self.dip_day[i]))
-        return max(persistent - dip, floor)
+        dip = self.dip_percent[i] * math.exp(-self.decay_per_day * (day - self.dip_day[i]))
+        return max(self.persistent_lvef(i) - dip, self.rule.floor_percent)
 
 
 def heart_failure_hazard_per_day(true_lvef_percent, rule: HeartFailure) -> np.ndarray:

@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from ..heart import (LvefPatients, heart_failure_hazard_per_day, lvef_decision, persistent_amenorrhoea_probability,
-                     tral_is_fatal, tral_onset_after_course)
+from ..heart import (LvefPatients, heart_failure_hazard_per_day, lvef_decision, lvef_with_dip,
+                     persistent_amenorrhoea_probability, tral_is_fatal, tral_onset_after_course)
 from ..draw_blocks import DrawBlocks
 from ..physiology.hazards import HazardClock
 from ..regimen_config import Mitoxantrone
@@ -132,7 +132,7 @@ class SafetyWatch:
             self._risk_persistent = np.append(self._risk_persistent, 0.0)
             self._risk_dip = np.append(self._risk_dip, 0.0)
             self._risk_dip_day = np.append(self._risk_dip_day, 0.0)
-        self._risk_persistent[pos] = max(st.baseline[i] - st.slope[i] * st.cumulative_mg_per_m2[i], st.rule.floor_percent)
+        self._risk_persistent[pos] = st.persistent_lvef(i)
         self._risk_dip[pos] = st.dip_percent[i]
         self._risk_dip_day[pos] = st.dip_day[i]
 
@@ -145,8 +145,8 @@ class SafetyWatch:
             return
         st = self.state
         mid = np.maximum(t0 + 0.5 * dt, self._risk_dip_day)
-        lvef = np.maximum(self._risk_persistent - self._risk_dip * np.exp(-st._k * (mid - self._risk_dip_day)),
-                          st.rule.floor_percent)
+        lvef = lvef_with_dip(self._risk_persistent, self._risk_dip, self._risk_dip_day, mid, st.decay_per_day,
+                             st.rule.floor_percent)
         rate = np.zeros(self.sim.n)
         rate[idx] = heart_failure_hazard_per_day(lvef, self.reg.heart_failure) * alive[idx]
         hit, times = self.hf_clock.advance(rate, t0, dt)
