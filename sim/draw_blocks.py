@@ -2,13 +2,13 @@
 
 A patient's draws come from its own stream in blocks of `size` standard normals, used in order; uniforms are
 Phi(z) of the next normal (exactly uniform), exponentials -ln(1 - u). A patient's values depend only on its own
-stream and how many draws it has taken, whatever the other patients of the chunk do.
+stream and how many draws it has taken, whatever the other patients of the chunk do. The blocks are one array over
+the chunk's patients, so a batch of patients (a clinic visit) takes its draws in one numpy pass.
 """
 from __future__ import annotations
 
-import math
-
-_INV_SQRT2 = 1.0 / math.sqrt(2.0)
+import numpy as np
+from scipy.special import ndtr
 
 
 class DrawBlocks:
@@ -16,16 +16,38 @@ class DrawBlocks:
 
     def __init__(self, streams, n: int, size: int = 32):
         self.streams, self.size = streams, size
-        self._left: list[list[float] | None] = [None] * n     # the unused rest of each patient's block, last first
+        self._block = np.empty((n, size))
+        self._pos = np.full(n, size)          # each patient's next unused draw (size: its block is used up)
+
+    def _refill(self, i: int) -> None:
+        self._block[i] = self.streams[i].standard_normal(self.size)
+        self._pos[i] = 0
+
+    def normals(self, idx) -> np.ndarray:
+        """The next standard normal of each of the distinct patients idx."""
+        idx = np.asarray(idx, dtype=np.intp)
+        pos = self._pos[idx]
+        empty = pos == self.size
+        if empty.any():
+            for i in idx[empty].tolist():
+                self._refill(i)
+            pos[empty] = 0
+        self._pos[idx] = pos + 1
+        return self._block[idx, pos]
+
+    def uniforms(self, idx) -> np.ndarray:
+        """The next uniform of each of the distinct patients idx: Phi of its next normal."""
+        return ndtr(self.normals(idx))
+
+    def exponentials(self, idx) -> np.ndarray:
+        """The next Exp(1) of each of the distinct patients idx: -ln(1 - u) of its next uniform (as -ln Phi(-z))."""
+        return -np.log(ndtr(-self.normals(idx)))
 
     def normal(self, i: int) -> float:
-        left = self._left[i]
-        if not left:
-            left = self._left[i] = self.streams[i].standard_normal(self.size).tolist()[::-1]
-        return left.pop()
+        return float(self.normals([i])[0])
 
     def uniform(self, i: int) -> float:
-        return 0.5 * math.erfc(-self.normal(i) * _INV_SQRT2)
+        return float(self.uniforms([i])[0])
 
     def exponential(self, i: int) -> float:
-        return -math.log1p(-self.uniform(i))
+        return float(self.exponentials([i])[0])

@@ -187,42 +187,6 @@ def lvef_with_dip(persistent_percent, dip_percent, dip_day, day, decay_per_day: 
     return np.maximum(persistent_percent - dip, floor_percent)
 
 
-class LvefPatients:
-    """LvefState's path for patients one at a time, held in Python lists (the engine's per-course path: numpy
-    element access costs more than the arithmetic). Same formulas; tests hold the two equal."""
-
-    def __init__(self, baseline_percent, eta_decline, rule: LvefPath):
-        self.rule = rule
-        self.baseline = [float(x) for x in np.asarray(baseline_percent, dtype=float)]
-        self.slope = decline_slope(eta_decline, rule).tolist()
-        n = len(self.baseline)
-        self.cumulative_mg_per_m2 = [0.0] * n
-        self.dip_percent = [0.0] * n
-        self.dip_day = [0.0] * n
-        self.decay_per_day = math.log(2) / rule.transient_half_life_days
-        self._dip_sd = _log_sd(rule.transient_dip_cv)
-
-    def add_course(self, i: int, day: float, dose_mg_per_m2: float, u_transient: float, z_dip: float) -> float:
-        """A course of patient i on `day`: the persistent decline grows, maybe a new dip; returns the new dip."""
-        rule = self.rule
-        self.cumulative_mg_per_m2[i] += dose_mg_per_m2
-        left = self.dip_percent[i] * math.exp(-self.decay_per_day * (day - self.dip_day[i]))
-        new = (rule.transient_dip_median_percent * math.exp(self._dip_sd * z_dip)
-               if u_transient < rule.transient_probability_per_course else 0.0)
-        self.dip_percent[i] = left + new
-        self.dip_day[i] = day
-        return new
-
-    def persistent_lvef(self, i: int) -> float:
-        """Patient i's baseline less the persistent decline: where its LVEF returns once every dip has recovered."""
-        return max(self.baseline[i] - self.slope[i] * self.cumulative_mg_per_m2[i], self.rule.floor_percent)
-
-    def true_lvef(self, i: int, day: float) -> float:
-        """True LVEF (%) of patient i on `day` (on or after its last course)."""
-        dip = self.dip_percent[i] * math.exp(-self.decay_per_day * (day - self.dip_day[i]))
-        return max(self.persistent_lvef(i) - dip, self.rule.floor_percent)
-
-
 def heart_failure_hazard_per_day(true_lvef_percent, rule: HeartFailure) -> np.ndarray:
     """Heart-failure hazard per day: 0 at or above the knee, log-linear in the LVEF deficit below it."""
     gap = rule.knee_percent - np.asarray(true_lvef_percent, dtype=float)

@@ -22,7 +22,9 @@ def round_like_python(x: np.ndarray, decimals: int) -> np.ndarray:
     """
     out = np.round(x, decimals)
     s = x * 10.0 ** decimals
-    near_tie = np.abs(s - np.floor(s) - 0.5) < 1e-6
+    s -= np.floor(s)
+    s -= 0.5
+    near_tie = np.abs(s, out=s) < 1e-6
     if near_tie.any():
         out[near_tie] = [round(v, decimals) for v in x[near_tie].tolist()]
     return out

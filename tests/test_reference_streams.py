@@ -1,7 +1,9 @@
 """The vectorized stream seeding is numpy's own SeedSequence -> PCG64, number for number."""
 import numpy as np
 import pytest
+from scipy import stats
 
+from sim.draw_blocks import DrawBlocks
 from sim.streams import PURPOSES, PatientStreams, patient_rng, patient_rngs, seed_words
 
 
@@ -41,10 +43,6 @@ def test_reference_draw_blocks_are_each_patients_own_stream_in_order():
     other patients draw; uniforms are Phi(z) and exponentials -ln(1 - u) of the next normal."""
     import math
 
-    from scipy import stats
-
-    from sim.draw_blocks import DrawBlocks
-
     keys = np.arange(50, 53)
     blocks = DrawBlocks(PatientStreams(5, 0, keys, "heart"), 3, size=4)
     mine = [blocks.normal(1) for _ in range(3)]
@@ -59,3 +57,25 @@ def test_reference_draw_blocks_are_each_patients_own_stream_in_order():
     many = DrawBlocks(PatientStreams(6, 0, np.arange(1), "heart"), 1, size=64)
     us = np.array([many.uniform(0) for _ in range(20_000)])
     assert stats.kstest(us, "uniform").pvalue > 1e-3
+
+
+def test_reference_draw_blocks_batches_take_each_patients_next_draws():
+    """A batch of patients (a clinic visit) takes, for each, the same value as its own next scalar draw: the order of
+    a patient's draws, not the batch it came in, decides its values, across refills of its block."""
+    keys = np.arange(10, 15)
+    batched = DrawBlocks(PatientStreams(7, 0, keys, "heart"), 5, size=3)
+    got = {i: [] for i in range(5)}
+    rng = np.random.default_rng(0)
+    for _ in range(12):
+        idx = np.sort(rng.choice(5, size=rng.integers(1, 6), replace=False))
+        for i, z in zip(idx.tolist(), batched.normals(idx).tolist()):
+            got[i].append(z)
+        one = int(rng.integers(5))
+        got[one].append(batched.normal(one))
+    streams = PatientStreams(7, 0, keys, "heart")
+    for i in range(5):
+        assert got[i] == streams[i].standard_normal(len(got[i])).tolist()
+    u = DrawBlocks(PatientStreams(8, 0, keys, "heart"), 5, size=4)
+    z = DrawBlocks(PatientStreams(8, 0, keys, "heart"), 5, size=4)
+    np.testing.assert_allclose(u.uniforms([0, 3]), stats.norm.cdf(z.normals([0, 3])), rtol=1e-14)
+    np.testing.assert_allclose(u.exponentials([3]), -np.log1p(-stats.norm.cdf(z.normals([3]))), rtol=1e-12)

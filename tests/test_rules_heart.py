@@ -158,21 +158,3 @@ def test_rules_safety_config_is_frozen_and_forbids_unknown_keys():
         LvefPath(transient_probability_per_course=1.5)
     with pytest.raises(ValidationError):
         ECHO.echo_sd_percent = 3.0
-
-
-def test_rules_one_patient_lvef_path_equals_the_vectorised_one():
-    """The engine's per-patient path (LvefPatients) gives the vectorised results (LvefState) exactly."""
-    from sim.heart import LvefPatients, LvefPath, LvefState
-    rule = LvefPath(transient_probability_per_course=0.5)
-    rng = np.random.default_rng(4)
-    n = 6
-    base, eta = rng.normal(62, 3, n), rng.standard_normal(n)
-    vec, one = LvefState(base, eta, rule), LvefPatients(base, eta, rule)
-    for day in (0.0, 30.0, 90.0, 250.0):
-        u, z = rng.random(n), rng.standard_normal(n)
-        got = vec.add_course(np.arange(n), day, 12.0, u, z)
-        for i in range(n):
-            assert one.add_course(i, day, 12.0, float(u[i]), float(z[i])) == pytest.approx(got[i], rel=1e-12)
-        for later in (day, day + 7.5, day + 60.0):
-            want = vec.true_lvef(later)
-            assert [one.true_lvef(i, later) for i in range(n)] == pytest.approx(want.tolist(), rel=1e-12)

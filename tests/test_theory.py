@@ -32,6 +32,27 @@ def test_theory_hazard_clock_waiting_times_are_exponential():
     assert abs(first.var() - 1 / r**2) < 4 * np.sqrt(8) / r**2 / np.sqrt(n)
 
 
+def test_theory_hazard_clock_among_a_subset_equals_the_whole_clock_with_zero_rates_elsewhere():
+    """advance_among(idx, rates) gives the events and times of advance() with rate 0 outside idx, and holds the rest."""
+    rng = np.random.default_rng(3)
+    n = 200
+    thresholds = rng.standard_exponential(n)
+    whole, part = HazardClock(thresholds), HazardClock(thresholds)
+    for k in range(40):
+        idx = np.sort(rng.choice(n, size=60, replace=False))
+        rates = rng.uniform(0.0, 0.2, idx.size)
+        full = np.zeros(n)
+        full[idx] = rates
+        a_idx, a_t = whole.advance(full, k * 1.0, 1.0)
+        b_idx, b_t = part.advance_among(idx, rates, k * 1.0, 1.0)
+        np.testing.assert_array_equal(a_idx, b_idx)
+        np.testing.assert_array_equal(a_t, b_t)
+        for i in a_idx.tolist():
+            whole.restart(i, 1.0)
+            part.restart(i, 1.0)
+        np.testing.assert_array_equal(whole.cum, part.cum)
+
+
 def _typical_course(days=90, dose_mg_per_m2=12.0, bsa=1.7, dt=0.25):
     """True WBC of a typical patient (no IIV) after one 12 mg/m2 infusion, with mitonmo.toml's parameters."""
     scn = load_scenario(MITONMO)

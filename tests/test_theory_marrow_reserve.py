@@ -61,16 +61,14 @@ def test_theory_counts_settle_at_reserve_times_baseline():
 
 def test_theory_occasion_factor_is_lognormal_with_mean_one():
     """exp(s z - s^2/2) with s^2 = ln(1 + cv^2): mean 1 and cv as set, within 4 standard errors of 40,000 draws."""
-    m, _ = _model(n=1, slope_bov_cv=0.3)
+    m, _ = _model(n=40_000, slope_bov_cv=0.3)
     rng = np.random.default_rng(1)
-    draws = np.empty(40_000)
-    for j in range(draws.size):
-        m.start_course(0, float(rng.standard_normal()))
-        draws[j] = m.occasion[0]
+    m.start_courses(np.arange(40_000), rng.standard_normal(40_000))
+    draws = m.occasion.copy()
     se = draws.std() / math.sqrt(draws.size)
     assert abs(draws.mean() - 1.0) < 4 * se
     s = math.sqrt(math.log1p(0.09))
     assert abs(np.log(draws).std() - s) < 4 * s / math.sqrt(2 * draws.size)
     m0, _ = _model(n=1, slope_bov_cv=0.0)
-    m0.start_course(0, float(rng.standard_normal()))
+    m0.start_courses([0], rng.standard_normal(1))
     assert m0.occasion[0] == 1.0

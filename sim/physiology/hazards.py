@@ -24,6 +24,20 @@ class HazardClock:
         self.cum = new
         return idx, t0 + np.clip(frac, 0.0, 1.0) * dt
 
+    def advance_among(self, idx: np.ndarray, rate_per_day: np.ndarray, t0: float,
+                      dt: float) -> tuple[np.ndarray, np.ndarray]:
+        """`advance` for patients idx only (distinct; rate_per_day over idx): everyone else's hazard is held."""
+        inc = rate_per_day * dt
+        cum = self.cum[idx]
+        new = cum + inc
+        self.cum[idx] = new
+        hit = (new >= self.threshold[idx]) & (inc > 0)
+        if not hit.any():
+            return _EMPTY_I, _EMPTY_F
+        j = np.flatnonzero(hit)
+        frac = (self.threshold[idx[j]] - cum[j]) / inc[j]
+        return idx[j], t0 + np.clip(frac, 0.0, 1.0) * dt
+
     def restart(self, i: int, threshold: float, remaining: float = 0.0) -> None:
         """After patient i's event: a new threshold, and the hazard accrued after the event within the step."""
         self.threshold[i] = threshold

@@ -75,22 +75,19 @@ class Friberg:
         stiff = np.maximum(np.abs(growth), 0.5)
         stiff *= self.ktr
         stiff *= self.dt
-        fast = stiff > 1.0
-        if not fast.any():
+        idx = np.flatnonzero(stiff > 1.0)
+        start = self.y[:, idx]
+        with np.errstate(over="ignore", invalid="ignore"):     # the fast patients' one-step values are replaced below
             self._rk4(self.y, ome, self.ktr, self.dt, growth)
+        if not idx.size:
             return
-        idx = np.flatnonzero(fast)
-        rest = np.flatnonzero(~fast)
-        if rest.size:
-            y = self.y[:, rest]
-            self._rk4(y, ome[rest], self.ktr[rest], self.dt, growth[rest])
-            self.y[:, rest] = y
         # each patient's own sub-step count (none depends on the others), rounded up to a power of two so that the
-        # patients fall into few groups (one vectorised RK4 pass per group and sub-step)
+        # patients fall into few groups (one vectorised RK4 pass per group and sub-step) from the step's start
         subs = np.exp2(np.ceil(np.log2(stiff[idx]))).astype(int)
         for m in np.unique(subs).tolist():
-            sel = idx[subs == m]
-            y = self.y[:, sel]
+            pick = subs == m
+            sel = idx[pick]
+            y = start[:, pick]
             for _ in range(m):
                 self._rk4(y, ome[sel], self.ktr[sel], self.dt / m)
             np.maximum(y, _FLOOR, out=y)

@@ -42,6 +42,11 @@ def _pre_infusion(course: int) -> str:
     return f"pre-infusion, course {course + 1}"
 
 
+@lru_cache(maxsize=512)
+def _echo_context(course: int, confirmatory: bool) -> str:
+    return f"{'confirmatory, course' if confirmatory else 'before course'} {course + 1}"
+
+
 @lru_cache(maxsize=4096)
 def _check_key(course: int, low: float, high: float | None) -> str:
     """The tally cause of a pre-infusion check: its course (1-based) and the WBC band its count fell in."""
@@ -76,6 +81,8 @@ class CourseClinic:
         self._queues: dict[int, list] = {}     # split_days -> the dose queues of this visit's infusion days
         self._bsa = sim.cohort.cov["bsa_m2"].tolist()
         self._marrow_draws = DrawBlocks(sim._streams["marrow"], sim.n, 16)
+        self._given: list[tuple[int, float, float, float]] = []   # this visit's courses: patient, dose, cumulative
+                                                                # before it, last infusion day
         self.now = 0.0            # the time being handled: a visit's calendar time (not the booker-rounded env.now)
         self.closed = False
 
@@ -149,16 +156,56 @@ class CourseClinic:
         sim = self.sim            # draws carry the stepper's time, where the state they read is (as draw_labs)
         wbcs = sim.draw_labs_many([i for i, _ in checks], [sim.t] * len(checks),
                                        [_pre_infusion(plan.course) for _, plan in checks])
-        for (i, plan), wbc in zip(checks, wbcs):
-            self._decide(i, plan, wbc)
+        echoes = self._echoes(checks)
+        self._given = []
+        for (i, plan), wbc, echo in zip(checks, wbcs, echoes):
+            self._decide(i, plan, wbc, echo)
+        if self._given:
+            self._after_courses()
+
+    def _echoes(self, checks: list[tuple[int, _Plan]]) -> list:
+        """The echo decision of each check (None without an echo): the visit's readings in one pass, a first reading
+        before a course or the confirmatory one after a low first reading."""
+        out = [None] * len(checks)
+        due = [j for j, (_, plan) in enumerate(checks)
+               if plan.reg.echo.check_before_each_course and plan.hist.stop_pending is None]
+        if not due:
+            return out
+        contexts = [_echo_context(checks[j][1].course, checks[j][1].low_echo is not None) for j in due]
+        readings = self.sim.safety.echoes([checks[j][0] for j in due], self.now, contexts)
+        for j, reading in zip(due, readings):
+            i, plan = checks[j]
+            rule = plan.reg.echo
+            if plan.low_echo is None:
+                decision = lvef_decision(reading, None, rule)
+                if decision.action == "confirm":
+                    plan.low_echo = reading
+            else:
+                decision = lvef_decision(plan.low_echo, reading, rule)
+                plan.low_echo = None
+                if decision.action == "stop":
+                    self.sim.safety.confirmed_low(i, self.now)
+            out[j] = decision
+        return out
+
+    def _after_courses(self) -> None:
+        """The courses started at this visit, together: each patient's marrow sensitivity for the occasion, then its
+        heart and leukaemia draws (sim/regimens/mitoxantrone_safety.py)."""
+        idx, doses, before, last = zip(*self._given)
+        self._given = []
+        sim = self.sim
+        sim.models["mitoxantrone"].start_courses(list(idx), self._marrow_draws.normals(idx))
+        for day in sorted(set(last)):           # one call per course length (split_days) among the visit's plans
+            sel = [j for j, d in enumerate(last) if d == day]
+            sim.safety.after_courses([idx[j] for j in sel], self.now, [doses[j] for j in sel],
+                                     [before[j] for j in sel], day)
 
     # ------------------------------------------------------------ one patient's course
-    def _decide(self, i: int, plan: _Plan, wbc: float) -> None:
+    def _decide(self, i: int, plan: _Plan, wbc: float, echo) -> None:
         sim, reg, hist = self.sim, plan.reg, plan.hist
         now, course = self.now, plan.course
         band = band_for(wbc, reg.wbc_bands)
         sim.tally(i, "check", (_check_key(course, band.low_10e9_per_l, band.high_10e9_per_l),))
-        echo = self._echo(i, plan) if reg.echo.check_before_each_course and hist.stop_pending is None else None
         if echo is not None and echo.action == "confirm":
             sim.log(i, "dose_decision", (_OTHER, course + 1, "confirm", echo.reasons[0]), now)
             if now + reg.echo.confirm_after_days < sim.end:
@@ -197,22 +244,6 @@ class CourseClinic:
         plan.course += 1
         self._schedule_course(i, plan)
 
-    def _echo(self, i: int, plan: _Plan):
-        """The echo before a course: a first reading, or the confirmatory one after a low first reading."""
-        reg, safety = plan.reg, self.sim.safety
-        if plan.low_echo is None:
-            reading = safety.echo(i, self.now, f"before course {plan.course + 1}")
-            decision = lvef_decision(reading, None, reg.echo)
-            if decision.action == "confirm":
-                plan.low_echo = reading
-            return decision
-        reading = safety.echo(i, self.now, f"confirmatory, course {plan.course + 1}")
-        decision = lvef_decision(plan.low_echo, reading, reg.echo)
-        plan.low_echo = None
-        if decision.action == "stop":
-            safety.confirmed_low(i, self.now)
-        return decision
-
     def _infuse(self, i: int, plan: _Plan, dose_mg_per_m2: float) -> None:
         """The course's infusions over split_days, its toxicity draw and the blood checks after it."""
         sim, reg, hist = self.sim, plan.reg, plan.hist
@@ -222,9 +253,10 @@ class CourseClinic:
         if queues is None:
             queues = self._queues[split] = sim.dose_queues("mitoxantrone", [now + k for k in range(split)])
         per_day = dose_mg_per_m2 / split
-        sim.models["mitoxantrone"].start_course(i, self._marrow_draws.normal(i))
         sim.give_on(i, queues, per_day, (_INFUSION, per_day, per_day * self._bsa[i]))
-        sim.safety.after_course(i, now, dose_mg_per_m2, hist.cumulative_mg_per_m2, now + reg.split_days - 1)
+        if not hist.courses_given:
+            sim.safety.arm(i, now)
+        self._given.append((i, dose_mg_per_m2, hist.cumulative_mg_per_m2, now + split - 1))
         hist.cumulative_mg_per_m2 += dose_mg_per_m2
         hist.courses_given += 1
         hist.last_course_start_day = now

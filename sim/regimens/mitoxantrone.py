@@ -184,11 +184,11 @@ class MitoxantroneModel:
 
     daily = None
 
-    def start_course(self, i: int, z: float) -> None:
-        """A new course of patient i: its marrow sensitivity for this occasion (log-normal, mean 1) from a standard
-        normal z (the patient's marrow stream)."""
+    def start_courses(self, idx: list[int], z: np.ndarray) -> None:
+        """New courses of patients idx (distinct): each one's marrow sensitivity for this occasion (log-normal, mean 1)
+        from a standard normal z (the patient's marrow stream)."""
         if self.bov_sd > 0:
-            self.occasion[i] = math.exp(self.bov_sd * z - 0.5 * self.bov_sd ** 2)
+            self.occasion[idx] = np.exp(self.bov_sd * np.asarray(z) - 0.5 * self.bov_sd ** 2)
 
     def dose(self, idx: np.ndarray, mg_per_m2: np.ndarray) -> None:
         """Infusions now for patients idx (distinct), mg_per_m2 each."""
