@@ -99,17 +99,22 @@ class PatientEvents:
     def _infections(self, hits: list[tuple[int, float]]) -> None:
         """Infections of distinct patients in this step (patient, day): serious or not and the next threshold from
         each patient's infection stream, then their work-up blood draws together (at the stepper's time)."""
-        frac = self.scn.infection.serious_fraction
-        for i, day in hits:
-            rng = self.rng(i, "infection")
-            serious = bool(rng.random() < frac)
-            self.infect.restart(i, float(rng.standard_exponential()))
-            self.n_infections[i] += 1
-            self.n_serious[i] += serious
-            self.log(i, "infection", "serious" if serious else "non-serious", day=day)
         if not hits:
             return
-        wbcs = self.draw_labs_many([i for i, _ in hits], [self.t] * len(hits), [WORK_UP] * len(hits))
+        frac, streams, log = self.scn.infection.serious_fraction, self._streams["infection"], self.log
+        idx = [i for i, _ in hits]
+        serious, thresholds = [], []
+        for i, day in hits:
+            rng = streams[i]
+            hit = rng.random() < frac
+            thresholds.append(rng.standard_exponential())
+            serious.append(hit)
+            log(i, "infection", "serious" if hit else "non-serious", day=day)
+        ix = np.array(idx)
+        self.infect.restart_many(ix, np.array(thresholds))
+        self.n_infections[ix] += 1
+        self.n_serious[ix] += np.array(serious)
+        wbcs = self.draw_labs_many(idx, [self.t] * len(hits), [WORK_UP] * len(hits))
         for (i, day), wbc in zip(hits, wbcs):
             self.infections[i].append((day, wbc))
 

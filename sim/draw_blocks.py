@@ -12,19 +12,27 @@ from scipy.special import ndtr
 
 
 class DrawBlocks:
-    """Standard normals, uniforms and exponentials per patient from `streams` (PatientStreams of one purpose)."""
+    """Standard normals, uniforms and exponentials per patient from `streams` (PatientStreams of one purpose).
 
-    def __init__(self, streams, n: int, size: int = 32):
-        self.streams, self.size = streams, size
+    With source="random" the blocks hold the generator's own uniforms instead (Generator.random), taken with `take`:
+    a patient's values are then exactly those of calling random() on its stream once per draw."""
+
+    def __init__(self, streams, n: int, size: int = 32, source: str = "standard_normal"):
+        self.streams, self.size, self.source = streams, size, source
         self._block = np.empty((n, size))
         self._pos = np.full(n, size)          # each patient's next unused draw (size: its block is used up)
 
     def _refill(self, i: int) -> None:
-        self._block[i] = self.streams[i].standard_normal(self.size)
+        self._block[i] = getattr(self.streams[i], self.source)(self.size)
         self._pos[i] = 0
 
     def normals(self, idx) -> np.ndarray:
         """The next standard normal of each of the distinct patients idx."""
+        assert self.source == "standard_normal"
+        return self.take(idx)
+
+    def take(self, idx) -> np.ndarray:
+        """The next value of each of the distinct patients idx, from its block."""
         idx = np.asarray(idx, dtype=np.intp)
         pos = self._pos[idx]
         empty = pos == self.size

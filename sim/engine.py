@@ -16,6 +16,7 @@ import simpy
 from .cohort import Cohort
 from .chunk_edss import ChunkEdss
 from .chunk_events import WORK_UP, PatientEvents
+from .draw_blocks import DrawBlocks
 from .disease import attack_steps, phenotype_names, report_edss_array
 from .disease_course import attack_rows, edss_course_columns
 from .event_text import rendered
@@ -83,7 +84,6 @@ class ChunkSim(PatientEvents):
         self._daily = [m for m in self.models.values() if m.daily is not None]
         self._alc_rises = [m.alc_rise for m in self.models.values() if getattr(m, "alc_rise", None) is not None]
         self._reserves = [m for m in self.models.values() if getattr(m, "reserve", None) is not None]
-        self._gamma = phys.marrow.gamma
         self._doses: dict[int, dict[str, tuple[list, list]]] = {}   # step index -> drug -> ([patient], [amount])
         self.relapse_hooks: list[dict] = [{} for _ in range(n)]     # per patient: owner -> f(patient, day)
         self._wake: dict[int, simpy.Event] = {}                     # patients whose sequence driver waits for news
@@ -137,6 +137,7 @@ class ChunkSim(PatientEvents):
         self._finished = False
         self._env_done = False            # simpy has run to the end of follow-up (only the last steps remain)
         self._generators: list = []                                 # every process's generator, closed at the end
+        self.protocol_draws = DrawBlocks(self._streams["protocol"], n, 16, source="random")   # as rng(i, "protocol")
         self.clinics: dict[str, object] = {}                        # drug -> its batched protocol (regimens/courses.py)
         self.spawn(self._clock())
         if arm.regimen.drug != "none":
@@ -178,19 +179,27 @@ class ChunkSim(PatientEvents):
             return [self._draw_labs(i, d, c)[0] for i, d, c in zip(idx, days, contexts)]
         ix = np.array(idx)
         obs = self.lab.observe(ix, self.marrow.count()[ix], self.lymph.x[ix])
+        scheduled = np.array([c is not WORK_UP for c in contexts])
+        if scheduled.any():                         # as _record_draw: the lowest scheduled counts
+            at, (w, a) = ix[scheduled], (x[scheduled] for x in obs[:2])
+            self.wbc_min_scheduled[at] = np.fmin(self.wbc_min_scheduled[at], w)
+            self.anc_min_scheduled[at] = np.fmin(self.anc_min_scheduled[at], a)
         wbc, anc, alc, hb = (a.tolist() for a in obs)
-        rec = self._record_draw
-        for j, i in enumerate(idx):
-            rec(i, days[j], contexts[j], wbc[j], anc[j], alc[j], hb[j])
+        keep = self._keep_draw
+        for i, day, context, w, a, l, h in zip(idx, days, contexts, wbc, anc, alc, hb):
+            keep(i, day, context, w, a, l, h)
         return wbc
 
     def _record_draw(self, i: int, day: float, context: str, wbc: float, anc: float, alc: float, hb: float) -> None:
-        lab = (self.ids[i], day, wbc, anc, alc, hb, context)
         if context is not WORK_UP:                  # scheduled checks (pre-infusion, after a course, protocol labs)
             if not wbc >= self.wbc_min_scheduled[i]:
                 self.wbc_min_scheduled[i] = wbc
             if not anc >= self.anc_min_scheduled[i]:
                 self.anc_min_scheduled[i] = anc
+        self._keep_draw(i, day, context, wbc, anc, alc, hb)
+
+    def _keep_draw(self, i: int, day: float, context: str, wbc: float, anc: float, alc: float, hb: float) -> None:
+        lab = (self.ids[i], day, wbc, anc, alc, hb, context)
         self._labs[i].append(lab)
         self._events[i].append((lab[0], day, "blood_draw", lab))      # the lab row is the event's details record
 
@@ -201,10 +210,10 @@ class ChunkSim(PatientEvents):
 
     def give(self, i: int, drug: str, days: list[float], amount: float, text) -> None:
         """Bolus doses of `amount` (the drug model's dose unit) on each of `days`, applied by the stepper at those times."""
-        self.give_on(i, self.dose_queues(drug, days), amount, text)
+        self.give_many([i], self.dose_queues(drug, days), [amount], [text])
 
     def dose_queues(self, drug: str, days: list[float]) -> list[tuple[float, list, list]]:
-        """(day, patients, amounts) lists of the steps that hold `days` (those before the end): where give_on queues doses."""
+        """(day, patients, amounts) lists of the steps that hold `days` (those before the end): where give_many queues doses."""
         out = []
         for day in days:
             if day < self.end:
@@ -213,13 +222,18 @@ class ChunkSim(PatientEvents):
                 out.append((day, who, amt))
         return out
 
-    def give_on(self, i: int, queues: list[tuple[float, list, list]], amount: float, text) -> None:
-        """Patient i's doses of `amount` into `queues` (from dose_queues, valid until the stepper moves), each logged."""
-        pid, mine = self.ids[i], self._events[i]
+    def give_many(self, idx: list[int], queues: list[tuple[float, list, list]], amounts: list[float],
+                  texts: list) -> None:
+        """Doses of distinct patients idx, amounts[j] and texts[j] each, into `queues` (from dose_queues, valid until
+        the stepper moves), each logged."""
         for day, who, amt in queues:
-            who.append(i)
-            amt.append(amount)
-            mine.append((pid, day, "infusion", text))
+            who.extend(idx)
+            amt.extend(amounts)
+        ids, events = self.ids, self._events
+        days = [day for day, _, _ in queues]
+        for i, text in zip(idx, texts):
+            pid = ids[i]
+            events[i].extend([(pid, day, "infusion", text) for day in days])
 
     def dosed(self, i: int) -> None:
         """A dose or course was given: counted, and a waiting sequence driver is told."""
@@ -285,6 +299,11 @@ class ChunkSim(PatientEvents):
         for c in causes:
             self.res.tallies.append((self.ids[i], kind, c))
 
+    def tally_many(self, idx: list[int], kind: str, causes: list[str]) -> None:
+        """One record of `kind` for each patient of idx, with its cause."""
+        ids = self.ids
+        self.res.tallies.extend([(ids[i], kind, c) for i, c in zip(idx, causes)])
+
     # ---------------------------------------------------------------- the stepper
     def _clock(self):
         while self.env.now < self.end:
@@ -329,13 +348,13 @@ class ChunkSim(PatientEvents):
         rise = None
         for r in self._alc_rises:
             rise = r.step() if rise is None else rise + r.step()
+        reserve = None
         if self._reserves:         # counts return to reserve x baseline: (1 - E) (R / Circ)^gamma in the Friberg feedback
             reserve = self._reserves[0].reserve
             for m in self._reserves[1:]:
                 reserve = reserve * m.reserve
-            effect = 1.0 - (1.0 - effect) * reserve ** self._gamma
             rise = reserve - 1.0 if rise is None else (1.0 + rise) * reserve - 1.0
-        self.marrow.step(effect)
+        self.marrow.step(effect, reserve)
         self.lymph.step(kill, rise)
         # relapses
         active = np.clip((t1 - self.refractory_until) / dt, 0.0, 1.0)

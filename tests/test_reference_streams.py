@@ -79,3 +79,14 @@ def test_reference_draw_blocks_batches_take_each_patients_next_draws():
     z = DrawBlocks(PatientStreams(8, 0, keys, "heart"), 5, size=4)
     np.testing.assert_allclose(u.uniforms([0, 3]), stats.norm.cdf(z.normals([0, 3])), rtol=1e-14)
     np.testing.assert_allclose(u.exponentials([3]), -np.log1p(-stats.norm.cdf(z.normals([3]))), rtol=1e-12)
+
+
+def test_reference_draw_blocks_of_the_generators_uniforms_are_its_random_calls():
+    """source="random": a patient's values are its stream's Generator.random() calls, one per draw, across refills and
+    batches (the protocol stream's toxicity and infusion-reaction draws)."""
+    keys = np.arange(3)
+    blocks = DrawBlocks(PatientStreams(9, 0, keys, "protocol"), 3, size=5, source="random")
+    got = [blocks.take([0, 2]).tolist() for _ in range(7)]
+    ref = PatientStreams(9, 0, keys, "protocol")
+    assert [g[0] for g in got] == [ref[0].random() for _ in range(7)]
+    assert [g[1] for g in got] == [ref[2].random() for _ in range(7)]

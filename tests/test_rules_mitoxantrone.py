@@ -63,6 +63,18 @@ def test_rules_infection_window_counts_from_the_course_s_first_infusion(day, cap
         assert ("during the course" in why) == (day <= 104.0)
 
 
+def test_rules_infection_window_among_many_infections_lowest_cap_first_reason():
+    """Of a patient's infections (in time order) those before the course do not count however low their WBC; of those
+    in the window the lowest band wins, and the reason names the first infection that reached it."""
+    h = CourseHistory(cumulative_mg_per_m2=24, courses_given=2, last_course_start_day=100.0, last_infusion_day=104.0,
+                      infections=[(20.0, 0.3), (99.5, 0.4), (101.0, 1.5), (110.0, 0.8), (112.0, 0.7), (130.0, 0.1)])
+    cap, why = infection_cap(h, REG.infection_rule)
+    assert cap == 8
+    assert "day 110.0" in why
+    h.infections = [(20.0, 0.3), (99.5, 0.4)]
+    assert infection_cap(h, REG.infection_rule) == (None, None)
+
+
 def test_rules_infection_before_any_infusion_does_not_count():
     h = CourseHistory(infections=[(3.0, 0.5)])
     assert decide_dose(6.0, h, REG).dose_mg_per_m2 == 12

@@ -46,15 +46,19 @@ def test_theory_reserve_recovers_with_its_half_life():
 
 
 def test_theory_counts_settle_at_reserve_times_baseline():
-    """With the reserve folded into the Friberg feedback as (1 - E) R^gamma, the circulating count's steady state is
-    R x baseline; lymphocytes with rise R - 1 settle at R x baseline too."""
+    """With the reserve R as the Friberg feedback's setpoint, (1 - E) (R / Circ)^gamma, the circulating count's steady
+    state is R x baseline; lymphocytes with rise R - 1 settle at R x baseline too. The setpoint is the same feedback as
+    an inhibition 1 - R^gamma (the form it replaced), to rounding."""
     n, gamma, reserve = 4, 0.24, np.array([1.0, 0.9, 0.7, 0.5])
     f = Friberg(np.full(n, 4.0), np.full(n, 124 / 24), gamma, 1.0)
+    g = Friberg(np.full(n, 4.0), np.full(n, 124 / 24), gamma, 1.0)
     lym = Lymphocytes(np.full(n, 1.5), 14.0, 1.0)
-    effect = 1.0 - reserve ** gamma
-    for _ in range(2000):
-        f.step(effect)
+    for k in range(2000):
+        f.step(0.0, reserve)
+        g.step(1.0 - reserve ** gamma)
         lym.step(0.0, reserve - 1.0)
+        if k in (5, 50):
+            np.testing.assert_allclose(f.y, g.y, rtol=1e-12)
     assert np.allclose(f.count(), 4.0 * reserve, rtol=1e-6)
     assert np.allclose(lym.count(), 1.5 * reserve, rtol=1e-9)
 

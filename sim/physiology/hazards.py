@@ -38,6 +38,11 @@ class HazardClock:
         frac = (self.threshold[idx[j]] - cum[j]) / inc[j]
         return idx[j], t0 + np.clip(frac, 0.0, 1.0) * dt
 
+    def restart_many(self, idx: np.ndarray, thresholds: np.ndarray) -> None:
+        """`restart` of distinct patients idx with new thresholds (nothing accrued after their events)."""
+        self.threshold[idx] = thresholds
+        self.cum[idx] = 0.0
+
     def restart(self, i: int, threshold: float, remaining: float = 0.0) -> None:
         """After patient i's event: a new threshold, and the hazard accrued after the event within the step."""
         self.threshold[i] = threshold

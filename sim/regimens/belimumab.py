@@ -67,7 +67,7 @@ def protocol(sim, i: int, reg: Belimumab):
             yield sim.env.timeout(day - sim.env.now)
         sim.give(i, "belimumab", [sim.env.now], mg, (_INFUSION, reg.amt_mg_per_kg, mg, n + 1))
         given += 1
-        if sim.rng(i, "protocol").random() < reg.infusion_reaction_probability:
+        if sim.protocol_draws.take([i])[0] < reg.infusion_reaction_probability:
             sim.log(i, "infusion_reaction", f"infusion reaction at dose {n + 1}")
             sim.tally(i, "infusion reaction", ("infusion reaction",))
         sim.dosed(i)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import simpy
 
 from ..draw_blocks import DrawBlocks
@@ -78,11 +79,10 @@ class CourseClinic:
         self.sim = sim
         self._plans: dict[int, _Plan] = {}
         self._calendar: dict[float, list[tuple[int, _Plan, str]]] = {}
-        self._queues: dict[int, list] = {}     # split_days -> the dose queues of this visit's infusion days
         self._bsa = sim.cohort.cov["bsa_m2"].tolist()
         self._marrow_draws = DrawBlocks(sim._streams["marrow"], sim.n, 16)
-        self._given: list[tuple[int, float, float, float]] = []   # this visit's courses: patient, dose, cumulative
-                                                                # before it, last infusion day
+        self._given: list[tuple] = []      # this visit's courses: patient, plan, dose, cumulative dose before it,
+                                           # course index, first course of the patient
         self.now = 0.0            # the time being handled: a visit's calendar time (not the booker-rounded env.now)
         self.closed = False
 
@@ -152,10 +152,12 @@ class CourseClinic:
             checks.append((i, plan))
         if not checks:
             return
-        self._queues = {}
         sim = self.sim            # draws carry the stepper's time, where the state they read is (as draw_labs)
         wbcs = sim.draw_labs_many([i for i, _ in checks], [sim.t] * len(checks),
                                        [_pre_infusion(plan.course) for _, plan in checks])
+        bands = [band_for(wbc, plan.reg.wbc_bands) for (_, plan), wbc in zip(checks, wbcs)]
+        sim.tally_many([i for i, _ in checks], "check", [_check_key(plan.course, b.low_10e9_per_l, b.high_10e9_per_l)
+                                                         for (_, plan), b in zip(checks, bands)])
         echoes = self._echoes(checks)
         self._given = []
         for (i, plan), wbc, echo in zip(checks, wbcs, echoes):
@@ -189,23 +191,46 @@ class CourseClinic:
         return out
 
     def _after_courses(self) -> None:
-        """The courses started at this visit, together: each patient's marrow sensitivity for the occasion, then its
-        heart and leukaemia draws (sim/regimens/mitoxantrone_safety.py)."""
-        idx, doses, before, last = zip(*self._given)
-        self._given = []
-        sim = self.sim
-        sim.models["mitoxantrone"].start_courses(list(idx), self._marrow_draws.normals(idx))
-        for day in sorted(set(last)):           # one call per course length (split_days) among the visit's plans
-            sel = [j for j, d in enumerate(last) if d == day]
-            sim.safety.after_courses([idx[j] for j in sel], self.now, [doses[j] for j in sel],
-                                     [before[j] for j in sel], day)
+        """The courses started at this visit, together: their infusions, each patient's marrow sensitivity for the
+        occasion, its heart and leukaemia draws (sim/regimens/mitoxantrone_safety.py), its toxicity draw and the blood
+        checks after the course. Per course length (split_days) among the visit's plans, one group."""
+        given, self._given = self._given, []
+        groups: dict[int, list] = {}
+        for g in given:
+            groups.setdefault(g[1].reg.split_days, []).append(g)
+        for split, group in sorted(groups.items()):
+            self._give(split, group)
+
+    def _give(self, split: int, group: list) -> None:
+        sim, now = self.sim, self.now
+        idx = [g[0] for g in group]
+        ix = np.array(idx)
+        per_day = [g[2] / split for g in group]
+        sim.give_many(idx, sim.dose_queues("mitoxantrone", [now + k for k in range(split)]), per_day,
+                      [(_INFUSION, d, d * self._bsa[i]) for i, d in zip(idx, per_day)])
+        sim.cumulative[ix] = [g[1].hist.cumulative_mg_per_m2 for g in group]
+        sim.courses[ix] = [g[1].hist.courses_given for g in group]
+        for g in group:
+            if g[5]:
+                sim.safety.arm(g[0], now)
+        sim.models["mitoxantrone"].start_courses(idx, self._marrow_draws.normals(ix))
+        sim.safety.after_courses(idx, now, [g[2] for g in group], [g[3] for g in group], now + split - 1)
+        u_toxicity = sim.protocol_draws.take(ix).tolist()
+        for (i, plan, _, _, course, _), u in zip(group, u_toxicity):
+            reg, hist = plan.reg, plan.hist
+            grade = toxicity_grade(u, reg.toxicity.grade_probabilities)
+            if grade and now + reg.toxicity.onset_days < sim.end:    # toxicity after follow-up is not seen
+                hist.toxicity_grades.append(grade)
+                sim.log(i, "toxicity", ("non-haematological WHO grade {}", grade), day=now + reg.toxicity.onset_days)
+                sim.toxicity_max[i] = max(sim.toxicity_max[i], grade)
+            for after in reg.checks_after_course_days:
+                sim.schedule_labs(i, now + after, _after(after, course))
+            sim.dosed(i)
 
     # ------------------------------------------------------------ one patient's course
     def _decide(self, i: int, plan: _Plan, wbc: float, echo) -> None:
         sim, reg, hist = self.sim, plan.reg, plan.hist
         now, course = self.now, plan.course
-        band = band_for(wbc, reg.wbc_bands)
-        sim.tally(i, "check", (_check_key(course, band.low_10e9_per_l, band.high_10e9_per_l),))
         if echo is not None and echo.action == "confirm":
             sim.log(i, "dose_decision", (_OTHER, course + 1, "confirm", echo.reasons[0]), now)
             if now + reg.echo.confirm_after_days < sim.end:
@@ -245,32 +270,14 @@ class CourseClinic:
         self._schedule_course(i, plan)
 
     def _infuse(self, i: int, plan: _Plan, dose_mg_per_m2: float) -> None:
-        """The course's infusions over split_days, its toxicity draw and the blood checks after it."""
-        sim, reg, hist = self.sim, plan.reg, plan.hist
-        now, course = self.now, plan.course
-        split = reg.split_days
-        queues = self._queues.get(split)
-        if queues is None:
-            queues = self._queues[split] = sim.dose_queues("mitoxantrone", [now + k for k in range(split)])
-        per_day = dose_mg_per_m2 / split
-        sim.give_on(i, queues, per_day, (_INFUSION, per_day, per_day * self._bsa[i]))
-        if not hist.courses_given:
-            sim.safety.arm(i, now)
-        self._given.append((i, dose_mg_per_m2, hist.cumulative_mg_per_m2, now + split - 1))
+        """A course from now: the patient's history now (the next decision reads it); the infusions, draws and checks
+        with the visit's other courses (_after_courses)."""
+        hist = plan.hist
+        self._given.append((i, plan, dose_mg_per_m2, hist.cumulative_mg_per_m2, plan.course, not hist.courses_given))
         hist.cumulative_mg_per_m2 += dose_mg_per_m2
         hist.courses_given += 1
-        hist.last_course_start_day = now
-        hist.last_infusion_day = now + reg.split_days - 1
-        sim.cumulative[i] = hist.cumulative_mg_per_m2
-        sim.courses[i] = hist.courses_given
-        grade = toxicity_grade(sim.rng(i, "protocol").random(), reg.toxicity.grade_probabilities)
-        if grade and now + reg.toxicity.onset_days < sim.end:    # toxicity after follow-up is not seen
-            hist.toxicity_grades.append(grade)
-            sim.log(i, "toxicity", ("non-haematological WHO grade {}", grade), day=now + reg.toxicity.onset_days)
-            sim.toxicity_max[i] = max(sim.toxicity_max[i], grade)
-        for after in reg.checks_after_course_days:
-            sim.schedule_labs(i, now + after, _after(after, course))
-        sim.dosed(i)
+        hist.last_course_start_day = self.now
+        hist.last_infusion_day = self.now + plan.reg.split_days - 1
 
     def _completed(self, i: int, plan: _Plan) -> None:
         hist, now, done = plan.hist, self.now, _done_day(plan, self.sim.end)

@@ -23,7 +23,7 @@ class CourseHistory:
     last_course_start_day: float | None = None   # first infusion day of the last course given
     last_infusion_day: float | None = None       # last infusion day of that course
     toxicity_grades: list[int] = field(default_factory=list)
-    infections: list[tuple[float, float]] = field(default_factory=list)   # (day, observed WBC)
+    infections: list[tuple[float, float]] = field(default_factory=list)   # (day, observed WBC), in time order
     rechecks: int = 0
     stop_pending: str | None = None   # a toxicity that ends treatment at the next decision (heart failure, leukaemia)
 
@@ -55,9 +55,13 @@ def infection_cap(history: CourseHistory, rule: InfectionRule) -> tuple[float | 
     if history.last_infusion_day is None or not history.infections:
         return None, None
     first = history.last_infusion_day if history.last_course_start_day is None else history.last_course_start_day
+    infections = history.infections           # in time order: only the last ones can fall in the window
+    k = len(infections)
+    while k and infections[k - 1][0] >= first:
+        k -= 1
     cap, why = None, None
-    for day, wbc in history.infections:
-        if not first <= day <= history.last_infusion_day + rule.window_days:
+    for day, wbc in infections[k:]:
+        if not day <= history.last_infusion_day + rule.window_days:
             continue
         when = ("during the course" if day <= history.last_infusion_day
                 else f"{day - history.last_infusion_day:.0f} d after the last infusion")
@@ -205,9 +209,7 @@ class MitoxantroneModel:
             k = self._recover + self._loss * effect        # dR/dt = recover (1 - R) - loss E R
             ss = self._recover / k
             self.reserve = ss + (self.reserve - ss) * np.exp(-k * self.dt)
-        e = self.depletion_effect
-        if self._hill != 1.0:
-            e = np.power(e, self._hill)
+        e = _power(self.depletion_effect, self._hill)
         rr = 1.0 - self.emax * e / (self.d50h + e)
         return effect, self.alc_kill * c, rr
 
@@ -219,6 +221,17 @@ class MitoxantroneModel:
         np.minimum(self.memory_b_nadir, self.memory_b, out=self.memory_b_nadir)
         d = 1.0 - self.memory_b
         self.depletion_effect = d + (self.depletion_effect - d) * self._onset_decay
+
+
+def _power(x: np.ndarray, p: float) -> np.ndarray:
+    """x**p, by multiplication for the small whole powers a Hill coefficient usually is (pow costs far more)."""
+    if p == 1.0:
+        return x
+    if p == 2.0:
+        return x * x
+    if p == 3.0:
+        return x * x * x
+    return np.power(x, p)
 
 
 def _sd(cv: float) -> float:
