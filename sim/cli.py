@@ -10,10 +10,25 @@ from .cohort import CohortError
 from .outputs import OutputExists, check_target, run_dir, write_run
 from .scenario import ScenarioError, load_scenario
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  context_settings={"help_option_names": ["-h", "--help"]},
                   help="Simulate treatment courses in NMOSD and relapsing MS.")
 
-SetOpt = typer.Option([], "--set", help="Override a scenario field: dotted.path=value (TOML value syntax).")
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"nmosim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Simulate treatment courses in NMOSD and relapsing MS."""
+
+SetOpt = typer.Option([], "--set", metavar="PATH=VALUE", help="Override a scenario field: dotted.path=value (TOML value syntax).")
 
 
 def _fail(msg: str) -> None:
@@ -46,17 +61,22 @@ def run(
     replicates: int = typer.Option(0, "--replicates", min=0, metavar="R",
                                    help="Run R independent replicate trials (parallel groups) and report the spread "
                                         "of each readout, power and type-I error; writes <name>-seed<seed>-replicates<R>/."),
+    name: str = typer.Option(None, "--name", help="The run folder's name (default <name>-seed<seed>, with 8 hex "
+                                                  "digits of the resolved scenario when --set changes it)."),
 ) -> None:
-    """Run a scenario; print the summary and write outputs/<name>-seed<seed>/ (tables streamed chunk by chunk)."""
+    """Run a scenario; print the summary and write outputs/<name>-seed<seed>/ (tables streamed chunk by chunk); with
+    --set, outputs/<name>-seed<seed>-<hash>/, so that runs with different overrides never collide."""
     from .executors import open_executor
     from .runner import run_to_folder
 
+    if name is not None and (not name.strip() or name in (".", "..") or any(c in name for c in "/\\")):
+        _fail(f"--name: {name!r} is not allowed: give a folder name (no '/' or '\\'), the folder goes under --out")
     try:
         scenario = resolve(scenario)
         scn = load_scenario(scenario, overrides)
         if replicates:
-            return _run_replicates(scn, scenario, overrides, replicates, out, force, quiet)
-        target = run_dir(out, scn.run.name, scn.run.seed)
+            return _run_replicates(scn, scenario, overrides, replicates, out, force, quiet, name)
+        target = out / name if name else run_dir(out, scn, overrides)
         check_target(target, force)
         with open_executor(workers, scheduler) as ex:
             summary = run_to_folder(scn, target, str(scenario), tuple(overrides), force,
@@ -71,7 +91,7 @@ def run(
 
 
 def _run_replicates(scn, scenario: Path, overrides: list[str], replicates: int, out: Path, force: bool,
-                    quiet: bool) -> None:
+                    quiet: bool, name: str | None) -> None:
     import sys
 
     from .outputs import csv_text, json_text
@@ -79,7 +99,7 @@ def _run_replicates(scn, scenario: Path, overrides: list[str], replicates: int, 
     from .runner import manifest
     from .summary_text import format_replicates
 
-    target = run_dir(out, scn.run.name, scn.run.seed).with_name(f"{scn.run.name}-seed{scn.run.seed}-replicates{replicates}")
+    target = out / name if name else run_dir(out, scn, overrides, f"replicates{replicates}")
     check_target(target, force)
     tty = sys.stderr.isatty() and not quiet
     show = (lambda k, n: print(f"\rreplicate {k}/{n}", end="" if k < n else "\n", file=sys.stderr)) if tty else None

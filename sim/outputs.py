@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import math
@@ -14,8 +15,21 @@ class OutputExists(Exception):
     """The run folder exists and --force was not given."""
 
 
-def run_dir(out_root: str | Path, name: str, seed: int) -> Path:
-    return Path(out_root) / f"{name}-seed{seed}"
+def run_dir(out_root: str | Path, scn, overrides=(), kind: str = "") -> Path:
+    """The run folder: <name>-seed<seed>[-<tag>][-<kind>]. With overrides, the tag is 8 hex digits of the resolved
+    scenario's hash, so that runs of one file with different overrides never share a folder (and the same overrides
+    find their earlier run)."""
+    parts = [f"{scn.run.name}-seed{scn.run.seed}"]
+    if overrides:
+        parts.append(scenario_tag(scn))
+    if kind:
+        parts.append(kind)
+    return Path(out_root) / "-".join(parts)
+
+
+def scenario_tag(scn) -> str:
+    """8 hex digits of the SHA-256 of the resolved scenario (its JSON with every default filled)."""
+    return hashlib.sha256(scn.model_dump_json().encode()).hexdigest()[:8]
 
 
 def check_target(target: Path, force: bool) -> None:

@@ -15,7 +15,12 @@ def _tally(d: dict) -> str:
 
 
 def _ci(d: dict) -> str:
-    return f"{_num(d['estimate'])} ({_num(d['ci95_low'])}-{_num(d['ci95_high'])})"
+    return f"{_num(d['estimate'])} ({_limit(d['ci95_low'])}-{_limit(d['ci95_high'])})"
+
+
+def _limit(x, fmt: str = ".2f") -> str:
+    """A confidence limit; NR (not reached) where there is none, as in survival tables."""
+    return "NR" if x is None else format(x, fmt)
 
 
 def _reduction(x) -> str:
@@ -25,7 +30,7 @@ def _reduction(x) -> str:
 def _km(d: dict) -> str:
     if d["estimate"] is None:
         return "not reached" if "reached" in (d.get("note") or "") or d.get("note") is None else "-"
-    return f"{d['estimate']:.0f} ({_num(d['ci95_low'], '.0f')}-{_num(d['ci95_high'], '.0f')})"
+    return f"{d['estimate']:.0f} ({_limit(d['ci95_low'], '.0f')}-{_limit(d['ci95_high'], '.0f')})"
 
 
 def _prob(d: dict) -> str:
@@ -33,7 +38,9 @@ def _prob(d: dict) -> str:
 
 
 def _attacks(d: dict) -> str:
-    return " / ".join(f"{v}" for v in list(d.values())[:4]) + (" / ..." if len(d) > 4 else "")
+    """Patients with 0 / 1 / 2 / 3 / 4 or more attacks."""
+    counts = list(d.values())
+    return " / ".join(str(v) for v in (counts[:4] + [0] * (4 - len(counts[:4])) + [sum(counts[4:])]))
 
 
 def _grades(g: dict, n: int) -> str:
@@ -61,7 +68,7 @@ def arm_rows(a: dict) -> list[tuple[str, str]]:
         ("ARR per patient, median (IQR)", f"{_num(ppa['median'])} ({_num(ppa['q1'])}-{_num(ppa['q3'])})"),
         ("median ARR before / during", f"{_num(ch['median_pre_study'])} / {_num(ch['median_on_study'])}"),
         ("reduction of median ARR", _reduction(ch["median_reduction_percent"])),
-        ("patients with 0/1/2/3 attacks", _attacks(a["attacks_per_patient"])),
+        ("patients with 0/1/2/3/4+ attacks", _attacks(a["attacks_per_patient"])),
         ("relapse-free", _pct(a["relapse_free_share"])),
         ("first relapse: median days (CI)", _km(ttf["median_days"])),
         ("relapse-free at week 52 (KM)", _prob(ttf["relapse_free_probability"]["week_52"])),

@@ -14,7 +14,8 @@ def test_cli_replicates_write_table_summary_and_refuse_to_overwrite(tmp_path):
     r = cli("run", "kim2011", "--replicates", "3", "--out", out, *FAST)
     assert r.returncode == 0, r.stderr
     assert "power against 'untreated'" in r.stdout and "type-I error" in r.stdout
-    folder = out / "kim2011-seed2011-replicates3"
+    (folder,) = out.iterdir()           # --set changed the scenario: its hash is in the name
+    assert folder.name.startswith("kim2011-seed2011-") and folder.name.endswith("-replicates3")
     assert {p.name for p in folder.iterdir()} == {"replicates.csv", "summary.json", "manifest.json"}
     rows = list(csv.DictReader((folder / "replicates.csv").open()))
     assert len(rows) == 3 * 3 and {row["replicate"] for row in rows} == {"0", "1", "2"}

@@ -155,7 +155,9 @@ def _nb_fit(y, offset, X, pois) -> dict:
                             jac=lambda th, *a: -nb2_grad(th, *a), hess=lambda th, *a: -nb2_hess(th, *a),
                             options={"gtol": 1e-10, "maxiter": 500})
     notes = []
-    if not res.success and np.max(np.abs(nb2_grad(res.x, *args))) > 1e-6:
+    if not res.success and np.max(np.abs(nb2_grad(res.x, *args))) > 1e-6 * max(1.0, abs(float(res.fun))):
+        # trust-exact can stop on "failure to predict improvement" at the optimum; only a gradient that is not zero
+        # relative to the log-likelihood's size is a failure
         notes.append(f"NB2 optimizer did not converge: {res.message}")
     se, note = _standard_errors(nb2_hess(res.x, *args))
     notes += [note] if note else []
