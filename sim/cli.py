@@ -32,7 +32,8 @@ SetOpt = typer.Option([], "--set", metavar="PATH=VALUE", help="Override a scenar
 
 
 def _fail(msg: str) -> None:
-    typer.echo(f"error: {msg}", err=True)
+    """Exit 2 with each line of `msg` (one per problem) as an error line."""
+    typer.echo("\n".join(f"error: {line}" for line in msg.splitlines()), err=True)
     raise typer.Exit(2)
 
 

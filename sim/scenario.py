@@ -297,23 +297,23 @@ def _model_of(annotation: Any) -> Any:
 
 
 def format_validation_error(err: ValidationError, origin: str) -> str:
-    """One line: origin, field path, what is wrong (first error; the count of others)."""
-    e = err.errors()[0]
+    """Every error of the validation, one line each: origin, field path, what is wrong (and what is allowed)."""
+    return "\n".join(f"{origin}: {_loc(tuple(e['loc']))}: {_error_text(e)}" for e in err.errors())
+
+
+def _error_text(e: dict) -> str:
     loc = tuple(e["loc"])
     if e["type"] == "extra_forbidden":
         allowed = _fields_at(loc)
-        msg = f"unknown field '{loc[-1]}'" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
-    elif e["type"] == "union_tag_invalid":
+        return f"unknown field '{loc[-1]}'" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
+    if e["type"] == "union_tag_invalid":
         tags = (e.get("ctx") or {}).get("expected_tags") or ", ".join(ALL_DRUGS)
         tag = (e.get("ctx") or {}).get("tag", e.get("input"))
-        msg = f"unknown drug {tag!r} (allowed: {tags})"
-    else:
-        msg = e["msg"].removeprefix("Value error, ")
-        if "input" in e and not isinstance(e["input"], (dict, list)):
-            msg += f" (got {e['input']!r})"
-    more = len(err.errors()) - 1
-    tail = f" [and {more} more error{'s' if more > 1 else ''}]" if more else ""
-    return f"{origin}: {_loc(loc)}: {msg}{tail}"
+        return f"unknown drug {tag!r} (allowed: {tags})"
+    msg = e["msg"].removeprefix("Value error, ")
+    if "input" in e and not isinstance(e["input"], (dict, list)):
+        msg += f" (got {e['input']!r})"
+    return msg
 
 
 def parse_override(text: str) -> tuple[list[str | int], Any]:

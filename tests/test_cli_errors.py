@@ -155,11 +155,12 @@ def test_cli_second_run_without_force_keeps_first_run(tmp_path):
 def test_cli_force_replaces_run_with_complete_one(tmp_path):
     """With --force the run folder is replaced by a complete new run, and no temporary folders remain."""
     out = tmp_path / "out"
-    first = cli("run", MITONMO, "--out", out, "--quiet", *FAST)
+    first = cli("run", MITONMO, "--out", out, "--quiet", "--name", "r", *FAST)
     assert first.returncode == 0, first.stderr
     (run_folder,) = out.iterdir()
 
-    forced = cli("run", MITONMO, "--out", out, "--quiet", "--force", *FAST, "--set", "run.follow_up_days=100")
+    forced = cli("run", MITONMO, "--out", out, "--quiet", "--force", "--name", "r", *FAST,
+                 "--set", "run.follow_up_days=100")
     assert forced.returncode == 0, forced.stderr
     assert [p.name for p in out.iterdir()] == [run_folder.name]
     assert {p.name for p in run_folder.iterdir()} == RUN_FILES

@@ -82,3 +82,47 @@ def test_cli_missing_extends_base_is_one_line_exit_2_nothing_written(tmp_path):
     assert str(bad) in line and "extends" in line and "no-such-disease.toml" in line
     assert not out.exists()
     assert sim.load_scenario(bundled()["kim2011"]).run.name == "kim2011"
+
+
+def test_rules_merge_named_tables_by_name_drop_unlisted_and_add_new():
+    base = {"arms": [{"name": "a", "x": 1, "r": {"p": 1, "q": 2}}, {"name": "b", "x": 2}]}
+    top = {"arms": [{"name": "a", "r": {"q": 9}}, {"name": "c", "x": 3}]}
+    assert merge(base, top) == {"arms": [{"name": "a", "x": 1, "r": {"p": 1, "q": 9}}, {"name": "c", "x": 3}]}
+
+
+TEN_LINES = '''# MITONMO at a lower starting dose, in a smaller trial
+extends = "mitonmo"
+
+[run]
+name = "mitonmo-low-dose"
+patients = 60
+
+[[arms]]
+name = "mitoxantrone"
+regimen = { amt_mg_per_m2 = 10 }
+'''
+
+
+def test_rules_ten_line_scenario_extends_a_bundled_one_by_name_and_runs(tmp_path):
+    path = tmp_path / "low-dose.toml"
+    path.write_text(TEN_LINES)
+    assert len(TEN_LINES.splitlines()) == 10
+    scn = load_scenario(path)
+    base = load_scenario(bundled()["mitonmo"])
+    reg = scn.arms[0].regimen
+    assert (scn.run.name, scn.run.patients, reg.amt_mg_per_m2) == ("mitonmo-low-dose", 60, 10)
+    assert reg.model_copy(update={"amt_mg_per_m2": base.arms[0].regimen.amt_mg_per_m2}) == base.arms[0].regimen
+    assert scn.cohort == base.cohort and scn.disease == base.disease
+    r = cli("run", path, "--out", tmp_path / "out", "--quiet", "--set", "run.patients=12")
+    assert r.returncode == 0, r.stderr
+
+
+def test_rules_three_mistakes_give_three_one_line_errors(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('extends = "mitonmo"\n[run]\npatients = -5\nseed = "x"\ncolour = 3\n')
+    r = cli("validate", path)
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 3
+    assert all(line.startswith(f"error: {path}: run.") for line in lines)
+    assert any("run.patients" in x for x in lines) and any("run.seed" in x for x in lines)
+    assert any("unknown field 'colour'" in x and "allowed:" in x for x in lines)
