@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from .bundled import bundled_dirs
+from .bundled import bundled_dirs, resolve
 from .scenario_extends import resolve_extends
 from .toml_text import vary_arrays_as_text
 from .config import Dist, Frozen, NonNegFloat, PositiveFloat, Probability
@@ -334,12 +334,19 @@ def parse_override(text: str) -> tuple[list[str | int], Any]:
 
 
 def apply_override(data: dict, parts: list[str | int], value: Any, text: str) -> None:
-    """Set data[parts] = value; missing intermediate tables are created, bad list indexes are errors."""
+    """Set data[parts] = value; missing intermediate tables are created, bad list indexes are errors; a list item
+    (an arm) is addressed by its index or by its name."""
     node: Any = data
     for i, p in enumerate(parts):
         last = i == len(parts) - 1
         where = ".".join(str(x) for x in parts[: i + 1])
         if isinstance(node, list):
+            if isinstance(p, str):              # a named table of the list: arms.mitoxantrone.regimen...
+                names = [x.get("name") if isinstance(x, dict) else None for x in node]
+                if p not in names:
+                    have = ", ".join(str(x) for x in names if x is not None) or "none named"
+                    raise ScenarioError(f"--set {text}: {where}: no item named '{p}' (have {have})")
+                p = names.index(p)
             if not isinstance(p, int) or not 0 <= p < len(node):
                 raise ScenarioError(f"--set {text}: {where}: no such list item (have {len(node)})")
             if last:
@@ -381,7 +388,9 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     """Load and validate a scenario file, then apply `dotted.path=value` overrides and validate again.
 
     `[sweep] vary` values given as TOML arrays (or single numbers) are read as the equivalent VALUES list text;
-    `extends` bases are merged in first (sim/scenario_extends.py)."""
+    `extends` bases are merged in first (sim/scenario_extends.py). `path` may also name a bundled scenario
+    ("mitonmo"), as on the command line."""
+    path = resolve(path)
     data = resolve_extends(read_toml(path), Path(path), read_toml, ScenarioError, tuple(bundled_dirs()))
     try:
         vary_arrays_as_text(data, str(path))
