@@ -6,6 +6,7 @@ run.final when the demo is complete, so notes name run.final.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -131,15 +132,26 @@ def pre_infusion_draws(events: list[tuple]) -> list:
     return out
 
 
+def _styled(demo_function):
+    """figures.common.styled, imported when the demo runs (matplotlib is loaded only by demos that draw)."""
+    @functools.wraps(demo_function)
+    def wrapper(*args, **kwargs):
+        from .figures.common import styled
+
+        return styled(demo_function)(*args, **kwargs)
+    return wrapper
+
+
 # ---------------------------------------------------------------- regression-to-mean
 @demo("regression-to-mean", "an untreated arm under '>= 2 relapses in the last 12 months' shows an ARR 'reduction' with no drug")
+@_styled
 def regression_to_mean(run: DemoRun) -> str:
-    from .figures.common import plt, save
+    from .figures.common import save, subplots
     from .runner import run as simulate
 
     scn = load_scenario(bundled()["kim2011"], ["run.patients=200"])
     res = simulate(scn)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), layout="constrained")
+    fig, axes = subplots(1, 2, figsize=(10, 4.6), layout="constrained")
     arms = list(res.summary["arms"])
     pre = [res.summary["arms"][a]["arr_change"]["median_pre_study"] for a in arms]
     on = [res.summary["arms"][a]["arr_change"]["median_on_study"] for a in arms]
@@ -215,13 +227,14 @@ TRIAL_SIZE_EFFECTS = (1.0, 0.8, 0.6, 0.4, 0.2)
 
 @demo("trial-size", "power of a 12- or 14-patient trial across effect sizes: single-arm before/after vs a control arm "
                     "(the default 100 replicates take about a minute; --replicates 20 about 10 s)")
+@_styled
 def trial_size(run: DemoRun) -> str:
-    from .figures.common import legend_outside, plt, save
+    from .figures.common import legend_outside, save, subplots
 
     base = load_scenario(bundled()["compare-regimens"], ["run.follow_up_days=364"])
     effects, replicates = TRIAL_SIZE_EFFECTS, run.replicates
     curves = _power_curves(base, (12, 14), effects, replicates, run.progress)
-    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    fig, ax = subplots(figsize=(7.5, 4.5))
     for n, style in ((12, "-"), (14, "--")):
         ax.plot(effects, [curves[(n, e)][0] for e in effects], style, marker="o", color="tab:red",
                 label=f"{n} patients, single arm: before vs during\n(Wilcoxon, normal approx.)")

@@ -140,3 +140,24 @@ def test_rules_long_kaplan_meier_curves_are_drawn_from_their_daily_values():
     rows = [(0.0, 1.0, 1.0, 1.0), (0.5, 0.9, 0.8, 0.95), (0.7, 0.8, 0.7, 0.9), (2.0, 0.7, 0.6, 0.8)]
     assert daily_steps(rows, 3.5) == [(0.0, 1.0, 1.0, 1.0), (1.0, 0.8, 0.7, 0.9), (2.0, 0.7, 0.6, 0.8),
                                       (3.0, 0.7, 0.6, 0.8)]
+
+
+def test_rules_figures_leave_matplotlibs_backend_and_settings_alone(tmp_path):
+    """In a fresh interpreter whose backend was chosen by the user, importing and using the figure code changes
+    neither the backend nor rcParams (a notebook's inline plots keep working)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import matplotlib; matplotlib.use('svg'); import matplotlib as m\n"
+        "before = dict(m.rcParams)\n"
+        "import sim.figures.run as r, sim.figures.timeline, sim.figures.sweep, sim.figures.dose_rules\n"
+        "from pathlib import Path\n"
+        f"r.dose_figure({{'a': [12.0, 24.0]}}, {{}}, 't', Path({str(tmp_path / 'dose')!r}))\n"
+        "assert m.get_backend() == 'svg', m.get_backend()\n"
+        "changed = [k for k in before if m.rcParams[k] != before[k]]\n"
+        "assert not changed, changed\n"
+        "print('ok')\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.stdout.strip() == "ok", r.stderr
+    assert (tmp_path / "dose.png").stat().st_size > 1000

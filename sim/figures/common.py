@@ -1,15 +1,32 @@
-"""Shared figure plumbing: the headless backend, legible fonts, the mitoxantrone WBC band colours and labels, saving."""
+"""Shared figure plumbing: figures without pyplot, legible fonts, the mitoxantrone WBC band colours and labels, saving."""
 from __future__ import annotations
 
 from pathlib import Path
 
+import functools
+
 import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")                    # headless: no display needed, same output everywhere
-import matplotlib.pyplot as plt  # noqa: E402
+# The package never chooses or changes matplotlib's backend, nor its global settings: figures are Figure objects
+# (no pyplot, so nothing is registered with a GUI or inline backend) drawn and saved inside this style.
+STYLE = {"svg.hashsalt": "nmosim", "figure.dpi": 100, "savefig.dpi": 120,
+         "font.size": 10, "legend.fontsize": 9, "axes.titlesize": 11}
 
-plt.rcParams.update({"svg.hashsalt": "nmosim", "figure.dpi": 100, "savefig.dpi": 120,
-                     "font.size": 10, "legend.fontsize": 9, "axes.titlesize": 11})
+
+def styled(figure_function):
+    """Run a figure function with STYLE in force (matplotlib.rc_context), leaving the user's settings as they were."""
+    @functools.wraps(figure_function)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(STYLE):
+            return figure_function(*args, **kwargs)
+    return wrapper
+
+
+def subplots(nrows: int = 1, ncols: int = 1, *, figsize=None, layout=None, **kwargs):
+    """A new Figure and its axes, as pyplot.subplots gives them, without pyplot."""
+    fig = Figure(figsize=figsize, layout=layout)
+    return fig, fig.subplots(nrows, ncols, **kwargs)
 
 # WBC dose bands, the same in every figure (explain timeline, dose-rules demo, a run's wbc.png): the full dose green,
 # the first reduced band yellow, the next orange, no infusion red.
@@ -49,11 +66,11 @@ def legend_outside(ax, **kw):
 
 
 def save(fig, base: Path) -> list[Path]:
-    """Write fig as base.png and base.svg (SVG without a date, so the same figure gives the same bytes); close it."""
+    """Write fig as base.png and base.svg (SVG without a date, so the same figure gives the same bytes)."""
     out = []
-    for ext in ("png", "svg"):
-        path = base.with_suffix(f".{ext}")
-        fig.savefig(path, metadata={"Date": None} if ext == "svg" else None, bbox_inches="tight")
-        out.append(path)
-    plt.close(fig)
+    with matplotlib.rc_context(STYLE):
+        for ext in ("png", "svg"):
+            path = base.with_suffix(f".{ext}")
+            fig.savefig(path, metadata={"Date": None} if ext == "svg" else None, bbox_inches="tight")
+            out.append(path)
     return out

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import BAND_ALPHA, band_colour, plt, save, shade_bands
+from .common import BAND_ALPHA, band_colour, save, shade_bands, styled, subplots
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ def dose_marker(d: Draw, full: float) -> tuple[str, str]:
     return "s", "dose cut by toxicity (10 mg/m2)" if d.dose_mg_per_m2 == 10 else "reduced dose"
 
 
+@styled
 def dose_rules_figure(days: np.ndarray, wbc: dict[int, np.ndarray], cut: set[int], draws: list[Draw],
                       bands: list[tuple[float, float | None, float]], title: str, base: Path) -> list[Path]:
     """days and wbc[patient] (true WBC on days) of the drawn group; cut: its patients with a WBC cut; draws: every
@@ -48,7 +49,7 @@ def dose_rules_figure(days: np.ndarray, wbc: dict[int, np.ndarray], cut: set[int
     doses = [d for _, _, d in bands]
     group = [d for d in draws if d.patient in wbc]
     top = 1.1 * max([6.0, *(float(w.max()) for w in wbc.values()), *(d.wbc_10e9_per_l for d in group)])
-    fig, (ax, rx) = plt.subplots(1, 2, figsize=(14, 6.5), gridspec_kw={"width_ratios": [2.1, 1]}, layout="constrained")
+    fig, (ax, rx) = subplots(1, 2, figsize=(14, 6.5), gridspec_kw={"width_ratios": [2.1, 1]}, layout="constrained")
     shade_bands(ax, bands, top)
     for pid, w in wbc.items():
         hit = pid in cut

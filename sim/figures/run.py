@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import legend_outside, plt, save, shade_bands
+from .common import legend_outside, save, shade_bands, styled, subplots
 
 RUN_FILES = ("summary.json", "manifest.json", "survival.csv", "labs.csv", "patients.csv")
 MAX_WBC_PATIENTS = 40      # patients drawn per arm in the WBC spaghetti
@@ -129,9 +129,10 @@ def _legend(ax, **kw) -> None:
         legend_outside(ax, **kw)
 
 
+@styled
 def km_figure(surv: dict, end_day: dict, arms: list[str], title: str, level: str, base: Path) -> list[Path]:
     """Kaplan-Meier step curves of time to first relapse per arm, with the pointwise CI shaded."""
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = subplots(figsize=(7, 4.5))
     for n, arm in enumerate([a for a in arms if a in surv] + [a for a in surv if a not in arms]):
         rows = sorted(surv[arm])
         end = max(end_day.get(arm, 0.0), rows[-1][0])
@@ -159,10 +160,11 @@ def daily_steps(rows: list[tuple], end: float) -> list[tuple]:
     return out or rows[:1]
 
 
+@styled
 def arr_figure(summary: dict, title: str, level: str, base: Path) -> list[Path]:
     """Pooled ARR by arm with its CI (follow-up and on treatment): one row per arm, forest style."""
     arms = list(summary.get("arms", {}))
-    fig, ax = plt.subplots(figsize=(7, 1.2 + 0.55 * max(len(arms), 1)))
+    fig, ax = subplots(figsize=(7, 1.2 + 0.55 * max(len(arms), 1)))
     series = [("whole follow-up", lambda a: a["arr_pooled_per_year"], "o", 0.0),
               ("on treatment", lambda a: a.get("on_treatment", {}).get("arr_pooled_per_year"), "s", 0.22)]
     for k, (label, get, marker, dy) in enumerate(series):
@@ -184,11 +186,12 @@ def arr_figure(summary: dict, title: str, level: str, base: Path) -> list[Path]:
     return save(fig, base)
 
 
+@styled
 def wbc_figure(labs: dict, bands: dict, title: str, base: Path) -> list[Path]:
     """Each kept patient's observed WBC over time, one panel per arm with labs; dose bands shaded, 4.0 dashed."""
     arms = list(labs)
     top = max(w for pats in labs.values() for pts in pats.values() for _, w in pts) * 1.05
-    fig, axes = plt.subplots(len(arms), 1, figsize=(9, 3.2 * len(arms)), squeeze=False, sharex=True,
+    fig, axes = subplots(len(arms), 1, figsize=(9, 3.2 * len(arms)), squeeze=False, sharex=True,
                              layout="constrained")
     for n, arm in enumerate(arms):
         ax = axes[n][0]
@@ -208,9 +211,10 @@ def wbc_figure(labs: dict, bands: dict, title: str, base: Path) -> list[Path]:
     return save(fig, base)
 
 
+@styled
 def dose_figure(doses: dict[str, list[float]], caps: dict, title: str, base: Path) -> list[Path]:
     """Histogram of the cumulative mitoxantrone dose per patient, one series per arm with mitoxantrone; caps dashed."""
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = subplots(figsize=(7, 4.5))
     top = max(max(d) for d in doses.values())
     bins = [top * i / 24 for i in range(25)] if top > 0 else 10
     for n, (arm, d) in enumerate(doses.items()):

@@ -11,7 +11,7 @@ import math
 import os
 from pathlib import Path
 
-from .common import plt, save
+from .common import save, styled, subplots
 
 LABELS = {"arr_pooled_per_year": "pooled ARR (/year)", "relapse_free_share": "relapse-free share",
           "median_arr_reduction_percent": "median ARR reduction (%)", "power_nb": "power (NB test)",
@@ -32,6 +32,7 @@ def readout_columns(header: list[str], rows: list[dict]) -> list[str]:
     return out
 
 
+@styled
 def build_figure(sweep_csv: Path, paths: list[str]):
     """The figure (not saved) and the readout columns drawn, one panel per (readout, parameter)."""
     with sweep_csv.open(encoding="utf-8", newline="") as fh:
@@ -48,7 +49,7 @@ def build_figure(sweep_csv: Path, paths: list[str]):
         ncols, nrows = len(paths), max(1, len(readouts))
         cells = [(i, j, key, path) for i, key in enumerate(readouts) for j, path in enumerate(paths)]
     width, height = PANEL[0] * ncols, PANEL[1] * nrows + TOP
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False)
+    fig, axes = subplots(nrows, ncols, figsize=(width, height), squeeze=False)
     # fixed margins in inches (a layout engine measures every tick label, slow with many panels)
     fig.subplots_adjust(left=0.6 / width, right=1 - 0.15 / width, bottom=0.45 / height, top=1 - TOP / height,
                         wspace=0.8 / (PANEL[0] - 0.8), hspace=0.8 / (PANEL[1] - 0.8))
@@ -85,6 +86,7 @@ def _panel(ax, rows: list[dict], arms: list[str], key: str, path: str) -> None:
     ax.grid(alpha=0.3)
 
 
+@styled
 def sweep_figure(sweep_csv: Path, paths: list[str], base: Path) -> list[Path]:
     """The figure written as base.png and base.svg, each atomically (both drawn first, then renamed into place); the
     paths written. On an error the old figures are left as they were and no temporary file is left behind."""
@@ -98,7 +100,6 @@ def sweep_figure(sweep_csv: Path, paths: list[str], base: Path) -> list[Path]:
             os.replace(path, target)
             out.append(target)
     finally:
-        plt.close(fig)
         for ext in (".png", ".svg"):
             tmp.with_suffix(ext).unlink(missing_ok=True)
     return out

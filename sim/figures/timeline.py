@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import band_colour, legend_outside, plt, save, shade_bands
+from .common import band_colour, legend_outside, save, shade_bands, styled, subplots
 
 MAX_MARKER_PT2 = 420.0       # marker area of the largest course dose; area is proportional to the dose from 0
 AXES_WIDTH_PT = 600.0        # about the plot's width in points (for spacing the course markers)
@@ -13,13 +13,14 @@ MAX_LABELS = 12              # with more courses, only the doses that differ fro
 SEVERITY_STYLE = {"severe": ("#67001f", "-", 2.0), "mild": ("#f4a582", "--", 1.4), None: ("tab:red", "-", 1.2)}
 
 
+@styled
 def timeline_figure(c, base: Path) -> list[Path]:
     """Three panels sharing the day axis: true WBC and ANC (lines) with observed draws (points; the pre-infusion draws
     coloured by the band they fell in) over the shaded dose bands; one marker per course, its area proportional to
     the course dose and labelled with it; the reported EDSS with each relapse (mild or severe where known)."""
     from ..explain import courses, pre_infusion_wbc, severity
 
-    fig, (ax, dx, bx) = plt.subplots(3, 1, figsize=(11, 7.8), sharex=True,
+    fig, (ax, dx, bx) = subplots(3, 1, figsize=(11, 7.8), sharex=True,
                                      gridspec_kw={"height_ratios": [3.2, 0.9, 1.5], "hspace": 0.12})
     observed = [v for _, w, a in c.labs for v in (w, a)]
     top = 1.12 * max([4.5, *observed, *(c.wbc.tolist() if c.wbc.size else [])])
