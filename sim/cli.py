@@ -38,6 +38,18 @@ def _fail(msg: str) -> None:
 
 
 @app.command()
+def schema() -> None:
+    """Print the scenario files' JSON Schema (for an editor's TOML completion; docs/scenario-reference.md explains
+    every key)."""
+    import json
+
+    from .scenario import Scenario
+    from .scenario_reference import json_schema
+
+    typer.echo(json.dumps(json_schema(Scenario), indent=2))
+
+
+@app.command()
 def validate(scenario: Path = typer.Argument(..., help="Scenario TOML file or bundled scenario name."),
              overrides: list[str] = SetOpt) -> None:
     """Check a scenario file (and overrides) without running it."""

@@ -10,6 +10,8 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
+
 
 class OutputExists(Exception):
     """The run folder exists and --force was not given."""
@@ -38,17 +40,18 @@ def check_target(target: Path, force: bool) -> None:
 
 
 def fmt(x) -> str:
-    """A table cell: integers as is, floats to 6 significant digits, NaN/None empty."""
+    """A table cell: integers as is, floats in full (the shortest text that reads back as the same float), NaN/None
+    empty."""
     if x is None:
         return ""
-    if isinstance(x, bool):
+    if isinstance(x, (bool, np.bool_)):
         return str(int(x))
     if isinstance(x, int):
         return str(x)
     if isinstance(x, float):
         if math.isnan(x):
             return ""
-        return f"{x:.6g}"
+        return float.__repr__(x)          # numpy floats too: the digits, not 'np.float64(...)'
     return str(x)
 
 
@@ -62,7 +65,7 @@ def csv_rows(rows) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     # the two commonest cell types inline (the same text as fmt gives them), the rest through fmt
-    w.writerows([v if v.__class__ is str else ((f"{v:.6g}" if v == v else "") if v.__class__ is float else fmt(v))
+    w.writerows([v if v.__class__ is str else ((repr(v) if v == v else "") if v.__class__ is float else fmt(v))
                  for v in r] for r in rows)
     return buf.getvalue()
 

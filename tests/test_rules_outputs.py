@@ -1,4 +1,5 @@
-"""Table cells: csv_rows formats every cell as fmt does (its fast path for str and float must not change the text)."""
+"""Table cells: csv_rows formats every cell as fmt does (its fast path for str and float must not change the text);
+floats in full precision (the shortest text that reads back as the same float)."""
 import csv
 import io
 
@@ -16,7 +17,8 @@ def test_rules_csv_rows_cells_are_fmt_of_each_value():
     for r in rows:
         w.writerow([fmt(v) for v in r])
     assert csv_rows(rows) == buf.getvalue()
-    assert csv_rows(rows).splitlines()[0] == '1,2.5,"a,b",,,1,0.333333,4,1e-300,-0,1.23457e+08,"x""y"'
+    assert csv_rows(rows).splitlines()[0] == '1,2.5,"a,b",,,1,0.3333333333333333,4,1e-300,-0.0,123456789.0,"x""y"'
+    assert csv_rows(rows).splitlines()[1] == ',0,0.30000000000000004,,7'
 
 
 def test_rules_event_details_render_as_the_eager_text():
@@ -30,3 +32,24 @@ def test_rules_event_details_render_as_the_eager_text():
         "WBC 4.00, ANC 2.00, ALC 1.25, Hb 12.3 (pre-infusion, course 2)"
     assert render((7, 90.0, wbc, anc, alc, float("nan"), "infection work-up")) == \
         "WBC 4.00, ANC 2.00, ALC 1.25 (infection work-up)"
+
+
+def test_rules_tables_carry_full_precision_so_readouts_recompute_to_1e12(tmp_path):
+    """patients.csv floats are the shortest text that reads back as the same float: the pooled ARR recomputed from
+    the table (relapses / follow-up years, per arm) agrees with summary.json to 1e-12."""
+    import csv as _csv
+    import json as _json
+
+    from .test_cli_errors import cli
+
+    r = cli("run", "compare-regimens", "--out", tmp_path, "--quiet", "--name", "r", "--set", "run.patients=40")
+    assert r.returncode == 0, r.stderr
+    rows = list(_csv.DictReader((tmp_path / "r" / "patients.csv").open()))
+    summary = _json.loads((tmp_path / "r" / "summary.json").read_text())
+    for arm, s in summary["arms"].items():
+        mine = [x for x in rows if x["arm"] == arm]
+        k = sum(float(x["relapses"]) for x in mine)
+        years = sum(float(x["follow_up_years"]) for x in mine)
+        want = s["arr_pooled_per_year"]["estimate"]
+        assert abs(k / years - want) <= 1e-12 * max(1.0, abs(want)), arm
+    assert any(len(x["follow_up_years"]) > 8 for x in rows)          # more than the 6 digits of old
