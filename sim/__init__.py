@@ -1,7 +1,7 @@
 """nmosim: discrete-event simulation of treatment courses in NMOSD and relapsing MS."""
-from .scenario import Scenario, ScenarioError, load_scenario
+from .scenario import Scenario, ScenarioError, load_scenario, replace
 
-__all__ = ["Results", "Scenario", "ScenarioError", "load_scenario", "run"]
+__all__ = ["Results", "Scenario", "ScenarioError", "load_scenario", "replace", "run"]
 __version__ = "0.1.0"
 
 

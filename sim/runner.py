@@ -45,6 +45,22 @@ class Results:
             "survival.csv": csv_text(list(SURVIVAL_COLUMNS), self.survival),
         }
 
+    def frame(self, table: str):
+        """One table (patients, events, labs, survival) as a pandas DataFrame with the CSV file's columns."""
+        from .results_view import frame
+
+        return frame(self, table)
+
+    def __repr__(self) -> str:
+        from .results_view import text
+
+        return text(self)
+
+    def _repr_html_(self) -> str:
+        from .results_view import html
+
+        return html(self)
+
     def files(self, source: str = "", overrides: tuple[str, ...] = ()) -> dict[str, str]:
         """Every file of the run folder, as text."""
         out = self.tables()

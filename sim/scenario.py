@@ -408,6 +408,17 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     return scenario_from_dict(data, f"{path} (with --set {' '.join(overrides)})")
 
 
+def replace(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
+    """A copy of `scenario` with each dotted path set to its value (as `--set`: arms by name or index), validated
+    again: `replace(scn, {"arms.mitoxantrone.regimen.amt_mg_per_m2": 6, "run.patients": 50})`."""
+    data = scenario.model_dump(mode="json")
+    for path, value in changes.items():
+        text = f"{path}={value!r}"
+        parts = [int(p) if p.isdigit() else p for p in path.split(".")]
+        apply_override(data, parts, value, text)
+    return scenario_from_dict(data, f"{scenario.run.name} (replace {', '.join(changes)})")
+
+
 def resolved_dict(scenario: Scenario) -> dict:
     """The fully resolved scenario as plain data (defaults filled), for manifests."""
     return scenario.model_dump(mode="json")

@@ -1,0 +1,67 @@
+"""A run's results for a notebook: tables as pandas DataFrames with the files' column names, and a short text and
+HTML view (the arms' headline readouts) instead of the whole data."""
+from __future__ import annotations
+
+from html import escape
+
+TABLES = ("patients", "events", "labs", "survival")
+
+
+def frame(res, table: str):
+    """One table of `res` (patients, events, labs or survival) as a pandas DataFrame; columns as in the CSV files
+    (docs/summary.md and the README's table of run files describe them)."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas comes with the notebook extra
+        raise ImportError("Results.frame needs pandas: pip install 'nmosim[notebook]'") from None
+    from .runner import SURVIVAL_COLUMNS
+    from .tasks import EVENT_COLUMNS, LAB_COLUMNS, PATIENT_COLUMNS
+
+    if table == "patients":
+        return pd.DataFrame({c: res.patients[c] for c in PATIENT_COLUMNS})
+    if table == "events":
+        return pd.DataFrame(res.events, columns=list(EVENT_COLUMNS))
+    if table == "labs":
+        return pd.DataFrame(res.labs, columns=list(LAB_COLUMNS))
+    if table == "survival":
+        return pd.DataFrame(res.survival, columns=list(SURVIVAL_COLUMNS))
+    raise ValueError(f"no table {table!r} (tables: {', '.join(TABLES)})")
+
+
+def arm_headlines(res) -> dict[str, list[tuple[str, str]]]:
+    """Per arm: patients and the pooled ARR with its CI, as text."""
+    out = {}
+    for name, arm in res.summary.get("arms", {}).items():
+        arr = arm.get("arr_pooled_per_year") or {}
+        est, lo, hi = (arr.get(k) for k in ("estimate", "ci95_low", "ci95_high"))
+        ci = "-" if est is None else f"{est:.2f} ({_limit(lo)}-{_limit(hi)})"
+        out[name] = [("patients", str(arm.get("patients", "-"))), ("pooled ARR (95% CI)", ci)]
+    return out
+
+
+def _limit(x) -> str:
+    return "NR" if x is None else f"{x:.2f}"
+
+
+def text(res) -> str:
+    """A few lines: scenario, size, tables, and each arm's headline readouts (well under 2 kB)."""
+    scn = res.scenario
+    lines = [f"Results({scn.run.name}: seed {scn.run.seed}, {len(scn.arms)} arm(s), "
+             f"{len(res.patients.get('patient', []))} patient rows, {len(res.events):,} events, {len(res.labs):,} labs)"]
+    for name, rows in arm_headlines(res).items():
+        lines.append(f"  {name}: " + "; ".join(f"{k} {v}" for k, v in rows))
+    lines.append("  tables: .frame('patients' | 'events' | 'labs' | 'survival'); readouts: .summary")
+    return "\n".join(lines)
+
+
+def html(res) -> str:
+    """The same as a small HTML table, for Jupyter."""
+    heads = arm_headlines(res)
+    keys = [k for k, _ in next(iter(heads.values()), [])]
+    rows = "".join(f"<tr><th>{escape(k)}</th>" + "".join(f"<td>{escape(dict(v)[k])}</td>" for v in heads.values())
+                   + "</tr>" for k in keys)
+    header = "".join(f"<th>{escape(a)}</th>" for a in heads)
+    return (f"<div><b>{escape(res.scenario.run.name)}</b> (seed {res.scenario.run.seed}): "
+            f"{len(res.events):,} events, {len(res.labs):,} labs"
+            f"<table><tr><th></th>{header}</tr>{rows}</table>"
+            f"<small>tables: .frame('patients' | 'events' | 'labs' | 'survival'); readouts: .summary</small></div>")
