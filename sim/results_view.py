@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-TABLES = ("patients", "events", "labs", "survival")
+TABLES = ("patients", "events", "labs", "survival", "time_to_event", "readouts")
 
 
 def frame(res, table: str):
@@ -14,6 +14,7 @@ def frame(res, table: str):
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas comes with the notebook extra
         raise ImportError("Results.frame needs pandas: pip install 'nmosim[notebook]'") from None
+    from .readouts.tables import READOUTS_COLUMNS, TTE_COLUMNS
     from .runner import SURVIVAL_COLUMNS
     from .tasks import EVENT_COLUMNS, LAB_COLUMNS, PATIENT_COLUMNS
 
@@ -25,6 +26,10 @@ def frame(res, table: str):
         return pd.DataFrame(res.labs, columns=list(LAB_COLUMNS))
     if table == "survival":
         return pd.DataFrame(res.survival, columns=list(SURVIVAL_COLUMNS))
+    if table == "time_to_event":
+        return pd.DataFrame(res.time_to_event, columns=list(TTE_COLUMNS))
+    if table == "readouts":
+        return pd.DataFrame(res.readouts, columns=list(READOUTS_COLUMNS))
     raise ValueError(f"no table {table!r} (tables: {', '.join(TABLES)})")
 
 
@@ -50,7 +55,7 @@ def text(res) -> str:
              f"{len(res.patients.get('patient', []))} patient rows, {len(res.events):,} events, {len(res.labs):,} labs)"]
     for name, rows in arm_headlines(res).items():
         lines.append(f"  {name}: " + "; ".join(f"{k} {v}" for k, v in rows))
-    lines.append("  tables: .frame('patients' | 'events' | 'labs' | 'survival'); readouts: .summary")
+    lines.append("  tables: .frame('patients' | 'events' | 'labs' | 'survival' | 'time_to_event' | 'readouts'); readouts: .summary")
     return "\n".join(lines)
 
 
@@ -64,4 +69,4 @@ def html(res) -> str:
     return (f"<div><b>{escape(res.scenario.run.name)}</b> (seed {res.scenario.run.seed}): "
             f"{len(res.events):,} events, {len(res.labs):,} labs"
             f"<table><tr><th></th>{header}</tr>{rows}</table>"
-            f"<small>tables: .frame('patients' | 'events' | 'labs' | 'survival'); readouts: .summary</small></div>")
+            f"<small>tables: .frame('patients' | 'events' | 'labs' | 'survival' | 'time_to_event' | 'readouts'); readouts: .summary</small></div>")

@@ -15,6 +15,7 @@ from .cohort import Cohort
 from .executors import ordered_map
 from .outputs import ParquetSink, RunFolder, csv_rows, csv_text, json_text
 from .readouts.safety import merge_tally_counts
+from .readouts.tables import READOUTS_COLUMNS, TTE_COLUMNS, readout_rows, tte_rows
 from .scenario import Scenario, resolved_dict
 from .screening import Screening, cohort_of, screen_keys
 from .tasks import (EVENT_COLUMNS, LAB_COLUMNS, PATIENT_COLUMNS, ChunkOutput, chunk_columns, chunk_tasks, chunk_text,
@@ -32,6 +33,8 @@ class Results:
     events: list[tuple] = field(default_factory=list)     # (arm, patient, day, type, details)
     labs: list[tuple] = field(default_factory=list)       # (arm, patient, day, wbc, anc, alc, context)
     survival: list[tuple] = field(default_factory=list)   # Kaplan-Meier rows (arm, day, at_risk, events, S, lo, hi)
+    time_to_event: list[tuple] = field(default_factory=list)   # TTE_COLUMNS rows (sim/readouts/tables.py)
+    readouts: list[tuple] = field(default_factory=list)   # READOUTS_COLUMNS rows: summary.json's estimates, flat
     summary: dict = field(default_factory=dict)
 
     def tables(self) -> dict[str, str]:
@@ -43,6 +46,8 @@ class Results:
             "labs.csv": csv_text(list(LAB_COLUMNS),
                                  ((a, p, f"{d:.3f}", w, n, lc, h, c) for a, p, d, w, n, lc, h, c in self.labs)),
             "survival.csv": csv_text(list(SURVIVAL_COLUMNS), self.survival),
+            "time_to_event.csv": csv_text(list(TTE_COLUMNS), self.time_to_event),
+            "readouts.csv": csv_text(list(READOUTS_COLUMNS), self.readouts),
         }
 
     def frame(self, table: str):
@@ -134,13 +139,14 @@ def collect(scn: Scenario, screening: Screening, outputs, on_chunk=None) -> tupl
 def summarize(scn: Scenario, screening: Screening, arms_data: dict[str, tuple[dict, dict]]) -> tuple[dict, list[tuple]]:
     """The run summary and the survival table from each arm's readout columns and tally counts."""
     ro = scn.readouts
-    arms, columns, survival = {}, {}, []
+    arms, columns, survival, tte = {}, {}, [], []
     for name, (cols, tallies) in arms_data.items():
         arms[name] = readouts.summarize_arm(cols, tallies, ro.alpha, ro.phase_readout_day)
         for block in (arms[name], arms[name]["on_treatment"]):    # the parameter beside what the counts show
             block["relapse_count_dispersion"]["scenario_frailty_k"] = scn.disease.frailty_k
         columns[name] = cols
         survival += readouts.km_table(name, *readouts.first_relapse_times(cols, ro.estimand), ro.alpha)
+        tte += tte_rows(name, cols, ro.estimand)
     summary = {
         "schema_version": 1,
         "scenario": scn.run.name,
@@ -153,7 +159,7 @@ def summarize(scn: Scenario, screening: Screening, arms_data: dict[str, tuple[di
         "comparison": readouts.compare_arms(arms, columns, ro.reference_arm or scn.arms[0].name,
                                             [a.name for a in scn.arms if a.regimen.drug == "none"], ro.estimand, ro.alpha),
     }
-    return summary, survival
+    return summary, {"survival": survival, "time_to_event": tte, "readouts": readout_rows(summary)}
 
 
 def run(scn: Scenario, executor: Executor | None = None) -> Results:
@@ -168,7 +174,8 @@ def run(scn: Scenario, executor: Executor | None = None) -> Results:
         res.events.extend((out.arm, p, d, k, s) for p, d, k, s in part.events)
         res.labs.extend((out.arm, *row) for row in part.labs)
 
-    res.summary, res.survival = collect(scn, screening, simulate(scn, screening, "records", executor), keep)
+    res.summary, extra = collect(scn, screening, simulate(scn, screening, "records", executor), keep)
+    res.survival, res.time_to_event, res.readouts = extra["survival"], extra["time_to_event"], extra["readouts"]
     return res
 
 
@@ -194,10 +201,12 @@ def run_to_folder(scn: Scenario, target: Path, source: str = "", overrides: tupl
                 folder.append(name, body)
 
         keep = "records" if parquet else "text"
-        summary, survival = collect(scn, screening, simulate(scn, screening, keep, executor), write)
+        summary, extra = collect(scn, screening, simulate(scn, screening, keep, executor), write)
         if sink is not None:
             sink.close()
-        folder.append("survival.csv", csv_text(list(SURVIVAL_COLUMNS), survival))
+        folder.append("survival.csv", csv_text(list(SURVIVAL_COLUMNS), extra["survival"]))
+        folder.append("time_to_event.csv", csv_text(list(TTE_COLUMNS), extra["time_to_event"]))
+        folder.append("readouts.csv", csv_text(list(READOUTS_COLUMNS), extra["readouts"]))
         folder.append("summary.json", json_text(summary))
         folder.append("manifest.json", json_text(manifest(scn, source, overrides)))
         if figures:

@@ -178,6 +178,8 @@ def comparison_lines(comp: dict) -> list[str]:
                              f"p = {lr['p_value']:.3g}")
         if nb.get("note"):
             lines.append(f"  note: {nb['note']}")
+        lines.append("  (the arms share one screened cohort and its random streams: these p-values compare the arms'"
+                     " courses, not trials of different patients; --replicates gives trial power)")
     rtm = comp.get("regression_to_the_mean")
     if rtm:
         lines += ["", f"regression to the mean: with no drug ('{rtm['untreated_arm']}') the median ARR fell by "
