@@ -15,6 +15,14 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                   help="Simulate treatment courses in NMOSD and relapsing MS.")
 
 
+def _warn(scenario, scn) -> None:
+    """A valid scenario's suspicious settings, one warning line each on stderr (the run goes on)."""
+    from .scenario_checks import scenario_warnings
+
+    for line in scenario_warnings(scn):
+        typer.echo(f"warning: {scenario}: {line}", err=True)
+
+
 def _version(value: bool) -> None:
     if value:
         from . import __version__
@@ -57,6 +65,7 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario TOML file or bu
         scn = load_scenario(resolve(scenario), overrides)
     except ScenarioError as exc:
         _fail(str(exc))
+    _warn(scenario, scn)
     typer.echo(f"{scenario}: valid ({scn.run.name}: {len(scn.arms)} arm(s), {scn.run.patients} patients, "
                f"{scn.run.follow_up_days:g} days)")
 
@@ -87,6 +96,7 @@ def run(
     try:
         scenario = resolve(scenario)
         scn = load_scenario(scenario, overrides)
+        _warn(scenario, scn)
         if replicates:
             return _run_replicates(scn, scenario, overrides, replicates, out, force, quiet, name)
         target = out / name if name else run_dir(out, scn, overrides)

@@ -26,3 +26,28 @@ def test_rules_set_with_an_unknown_arm_name_lists_the_names():
         sim.load_scenario("compare-regimens", ["arms.placebo.regimen.amt_mg_per_kg=5"])
     msg = str(err.value)
     assert "no item named 'placebo'" in msg and "belimumab" in msg and "\n" not in msg
+
+
+def test_rules_warnings_for_overlapping_courses_intense_doses_and_endless_follow_up():
+    from sim.scenario_checks import scenario_warnings
+
+    for name in ("mitonmo", "kim2011", "correale2005", "compare-regimens"):
+        assert scenario_warnings(sim.load_scenario(name)) == [], name
+    scn = sim.load_scenario("mitonmo", ["arms.mitoxantrone.regimen.ii_days=2", "run.follow_up_days=1e9"])
+    lines = scenario_warnings(scn)
+    assert any("courses overlap" in x and "split_days = 5" in x for x in lines)
+    assert any("every 28 days" in x and "amt_mg_per_m2 12 every 2 days" in x for x in lines)
+    assert any(x.startswith("run.follow_up_days") for x in lines)
+    at_limit = sim.load_scenario("mitonmo", ["arms.mitoxantrone.regimen.ii_days=28"])
+    assert scenario_warnings(at_limit) == []                                 # 12 mg/m2 every 28 days: at the limit
+    above = sim.load_scenario("mitonmo", ["arms.mitoxantrone.regimen.ii_days=27"])
+    assert len(scenario_warnings(above)) == 1
+
+
+def test_cli_validate_prints_warnings_and_still_succeeds():
+    from .test_cli_errors import cli
+
+    r = cli("validate", "mitonmo", "--set", "arms.mitoxantrone.regimen.ii_days=2")
+    assert r.returncode == 0 and "valid" in r.stdout
+    assert any(line.startswith("warning: mitonmo: arms.mitoxantrone.regimen: courses overlap")
+               for line in r.stderr.splitlines()), r.stderr
