@@ -15,7 +15,8 @@ import simpy
 
 from .cohort import Cohort
 from .chunk_edss import ChunkEdss
-from .chunk_events import WORK_UP, PatientEvents
+from .chunk_events import PatientEvents
+from .chunk_labs import PatientLabs
 from .draw_blocks import DrawBlocks
 from .disease import attack_steps, phenotype_names, report_edss_array
 from .disease_course import attack_rows, edss_course_columns
@@ -32,7 +33,6 @@ from .patient_table import patient_columns
 from .streams import PatientStreams, PURPOSES
 
 CLOCK_DAYS = 1.0   # how often the stepper process wakes in simpy time (it steps at run.step_days inside)
-_BATCH_MIN = 8     # blood draws due together below this many are taken one by one (numpy's overhead)
 _day = itemgetter(1)
 
 
@@ -47,7 +47,7 @@ class ChunkResult:
     attacks: list[tuple] = field(default_factory=list)    # (patient, day, phenotype, acute, residual, pre_study), by patient
 
 
-class ChunkSim(PatientEvents):
+class ChunkSim(PatientEvents, PatientLabs):
     """A chunk of patients on one arm: state arrays over patients, event records, and the simpy environment."""
 
     def __init__(self, scn: Scenario, arm: Arm, cohort: Cohort, first_id: int, trace: bool = False):
@@ -162,51 +162,6 @@ class ChunkSim(PatientEvents):
     def sync(self) -> None:
         """Bring the physiology up to the current simulation time."""
         self.advance_to(self.env.now)
-
-    def draw_labs(self, i: int, context: str) -> tuple[float, float, float, float]:
-        """Observed (WBC, ANC, ALC in 10^9/L, Hb in g/dL) of patient i now; logged to events and labs."""
-        self.sync()
-        return self._draw_labs(i, self.t, context)
-
-    def _draw_labs(self, i: int, day: float, context: str) -> tuple[float, float, float, float]:
-        wbc, anc, alc, hb = self.lab.observe_one(i, self.marrow.count_of(i), float(self.lymph.x[i]))
-        self._record_draw(i, day, context, wbc, anc, alc, hb)
-        return wbc, anc, alc, hb
-
-    def draw_labs_many(self, idx: list[int], days: list[float], contexts: list[str]) -> list[float]:
-        """Blood draws of patients idx (distinct) on `days` with the state now, as _draw_labs of each: their WBCs."""
-        if len(idx) < _BATCH_MIN:
-            return [self._draw_labs(i, d, c)[0] for i, d, c in zip(idx, days, contexts)]
-        ix = np.array(idx)
-        obs = self.lab.observe(ix, self.marrow.count()[ix], self.lymph.x[ix])
-        scheduled = np.array([c is not WORK_UP for c in contexts])
-        if scheduled.any():                         # as _record_draw: the lowest scheduled counts
-            at, (w, a) = ix[scheduled], (x[scheduled] for x in obs[:2])
-            self.wbc_min_scheduled[at] = np.fmin(self.wbc_min_scheduled[at], w)
-            self.anc_min_scheduled[at] = np.fmin(self.anc_min_scheduled[at], a)
-        wbc, anc, alc, hb = (a.tolist() for a in obs)
-        keep = self._keep_draw
-        for i, day, context, w, a, l, h in zip(idx, days, contexts, wbc, anc, alc, hb):
-            keep(i, day, context, w, a, l, h)
-        return wbc
-
-    def _record_draw(self, i: int, day: float, context: str, wbc: float, anc: float, alc: float, hb: float) -> None:
-        if context is not WORK_UP:                  # scheduled checks (pre-infusion, after a course, protocol labs)
-            if not wbc >= self.wbc_min_scheduled[i]:
-                self.wbc_min_scheduled[i] = wbc
-            if not anc >= self.anc_min_scheduled[i]:
-                self.anc_min_scheduled[i] = anc
-        self._keep_draw(i, day, context, wbc, anc, alc, hb)
-
-    def _keep_draw(self, i: int, day: float, context: str, wbc: float, anc: float, alc: float, hb: float) -> None:
-        lab = (self.ids[i], day, wbc, anc, alc, hb, context)
-        self._labs[i].append(lab)
-        self._events[i].append((lab[0], day, "blood_draw", lab))      # the lab row is the event's details record
-
-    def schedule_labs(self, i: int, day: float, context: str) -> None:
-        """A blood draw at a later day, taken by the stepper when it reaches that day."""
-        if day < self.end:
-            self._lab_queue.setdefault(self._step_of(day), []).append((day, i, context))
 
     def give(self, i: int, drug: str, days: list[float], amount: float, text) -> None:
         """Bolus doses of `amount` (the drug model's dose unit) on each of `days`, applied by the stepper at those times."""
@@ -406,15 +361,6 @@ class ChunkSim(PatientEvents):
             self.wbc_nadir_day[lower] = t1
         if self.trace is not None:
             self.trace.append((t1, wbc.copy(), anc.copy()))
-
-    def _draw_queued(self, queued: list[tuple[float, int, str]]) -> None:
-        """The blood draws queued for this step, in queue order; together while no patient has two."""
-        days, idx, contexts = zip(*queued)
-        if len(set(idx)) == len(idx):
-            self.draw_labs_many(list(idx), list(days), list(contexts))
-        else:
-            for day, i, context in queued:
-                self._draw_labs(i, day, context)
 
     def _edss(self, i: int, day: float) -> float:
         """Continuous EDSS of patient i on `day`, from its pre-study and on-study attacks."""
