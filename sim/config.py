@@ -11,9 +11,10 @@ Probability = Annotated[float, Field(ge=0, le=1)]
 
 
 class Frozen(BaseModel):
-    """Base of every scenario model: immutable, unknown keys are errors."""
+    """Base of every scenario model: immutable, unknown keys are errors, numbers must be finite numbers (not inf or
+    nan, not true/false, not quoted text: strict validation)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, strict=True)
 
 
 # ---------------------------------------------------------------- distributions

@@ -134,14 +134,14 @@ def reference_markdown(root: type[BaseModel]) -> str:
              "scenario first (tables key by key, `[[arms]]` by name).", ""]
     first: dict[type[BaseModel], str] = {}
     for path, model in sections(root):
-        doc = inspect.getdoc(model) or ""
         lines += [f"## `{path}`", ""]
         if model in first:
             lines += [f"The same table as `{first[model]}` above.", ""]
             continue
         first[model] = path
-        if doc and model.__doc__ is not BaseModel.__doc__:
-            lines += [doc.splitlines()[0], ""]
+        own = model.__dict__.get("__doc__")          # the model's own docstring, not its base class's
+        if own:
+            lines += [inspect.cleandoc(own).splitlines()[0], ""]
         notes = field_notes(model)
         lines += ["| key | type | default | allowed | note |", "|---|---|---|---|---|"]
         for name, field in model.model_fields.items():

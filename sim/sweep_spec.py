@@ -269,8 +269,8 @@ def validate_points(scenario_path: str | Path, base_overrides: list[str] | tuple
                     points: list[dict[str, object]]) -> list[Scenario]:
     """Load every point as a scenario; the first that fails raises a one-line SweepError naming the point and field.
 
-    The scenario's validation converts leniently (true becomes 1, "5" becomes 5); a boolean or a string given for a
-    numeric field is refused here, since it is not a number.
+    A boolean or a string given for a field whose base value is a number is refused first with the sweep's own
+    message (the scenario's strict validation would refuse it too, less plainly).
     """
     if not points:
         raise SweepError(f"{scenario_path}: the sweep design has no points")
@@ -279,7 +279,7 @@ def validate_points(scenario_path: str | Path, base_overrides: list[str] | tuple
     for i, point in enumerate(points):
         overrides = [*base_overrides, *point_overrides(point)]
         where = f"{scenario_path}: sweep point {i} ({' '.join(point_overrides(point))})"
-        _check_numbers(point, base, where, (bool,))    # true/false for a number in the base: before validation
+        _check_numbers(point, base, where)             # true/false or text for a number in the base
         try:
             scn = load_scenario(scenario_path, overrides)
         except ScenarioError as exc:
@@ -287,7 +287,6 @@ def validate_points(scenario_path: str | Path, base_overrides: list[str] | tuple
             for prefix in (f"{scenario_path} (with --set {' '.join(overrides)}): ", f"{scenario_path}: "):
                 detail = detail.removeprefix(prefix)
             raise SweepError(f"{where}: {detail}") from None
-        _check_numbers(point, scn.model_dump(), where)  # then anything validation turned into a number
         scenarios.append(scn)
     return scenarios
 

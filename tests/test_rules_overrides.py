@@ -51,3 +51,19 @@ def test_cli_validate_prints_warnings_and_still_succeeds():
     assert r.returncode == 0 and "valid" in r.stdout
     assert any(line.startswith("warning: mitonmo: arms.mitoxantrone.regimen: courses overlap")
                for line in r.stderr.splitlines()), r.stderr
+
+
+@pytest.mark.parametrize("override, says", [
+    ("arms.mitoxantrone.regimen.amt_mg_per_m2=inf", "finite number"),
+    ("arms.mitoxantrone.regimen.amt_mg_per_m2=nan", "finite number"),
+    ("run.follow_up_days=-inf", "finite number"),
+    ("run.patients=true", "valid integer"),
+    ('run.patients="5"', "valid integer"),
+    ("arms.mitoxantrone.regimen.amt_mg_per_m2=true", "valid number"),
+])
+def test_rules_numbers_must_be_finite_numbers_not_booleans_or_text(override, says):
+    """Issue 16: inf and nan passed validation and crashed the run later; true and "5" were read as numbers."""
+    with pytest.raises(ScenarioError) as err:
+        sim.load_scenario("mitonmo", [override])
+    msg = str(err.value)
+    assert says in msg and "\n" not in msg and override.split("=")[0].split(".")[-1] in msg

@@ -90,8 +90,8 @@ def test_rules_whole_run_summary_has_survival_table_and_no_nan():
     json.loads(json_text(res.summary))
     rows = res.tables()["survival.csv"].splitlines()
     assert rows[0].startswith("arm,day,at_risk")
-    first = [r for r in rows[1:] if r.split(",")[1] == "0"]
-    assert len(first) == len(scn.arms) and all(r.split(",")[4] == "1" for r in first)
+    first = [r for r in rows[1:] if float(r.split(",")[1]) == 0]
+    assert len(first) == len(scn.arms) and all(float(r.split(",")[4]) == 1 for r in first)
     comp = res.summary["comparison"]
     assert set(comp["logrank_to_reference"]) == {a.name for a in scn.arms} - {comp["reference_arm"]}
     assert comp["nb_rate_ratio_to_reference"]["method"]

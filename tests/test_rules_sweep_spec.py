@@ -197,7 +197,7 @@ def test_sampled_floats_reach_the_scenario_exactly():
 
 @pytest.mark.parametrize("vary, needles", [
     ("arms.0.regimen.nonsense=1,2", ["sweep point 0", "arms.0.regimen.nonsense=1", "unknown field 'nonsense'"]),
-    ("run.patients=abc", ["sweep point 0", 'run.patients="abc"', "run.patients: ", "integer"]),
+    ("run.patients=abc", ["sweep point 0", 'run.patients="abc"', "run.patients: ", "is not a number"]),
     (f"{DOSE}=12,-3", ["sweep point 1", f"{DOSE}=-3", f"{DOSE}: ", "greater than 0"]),
 ])
 def test_bad_points_fail_before_any_work_naming_point_and_field(vary, needles):
