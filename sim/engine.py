@@ -14,6 +14,7 @@ import numpy as np
 import simpy
 
 from .cohort import Cohort
+from .adverse_events import adverse_event_rows
 from .chunk_edss import ChunkEdss
 from .chunk_events import PatientEvents
 from .chunk_labs import PatientLabs
@@ -45,6 +46,7 @@ class ChunkResult:
     patients: dict[str, list] = field(default_factory=dict)
     tallies: list[tuple] = field(default_factory=list)    # (patient, kind, cause)
     attacks: list[tuple] = field(default_factory=list)    # (patient, day, phenotype, acute, residual, pre_study), by patient
+    adverse_events: list[tuple] = field(default_factory=list)   # (patient, day, term, who_grade, serious, outcome)
 
 
 class ChunkSim(PatientEvents, PatientLabs):
@@ -375,6 +377,7 @@ class ChunkSim(PatientEvents, PatientLabs):
         self._finished = True
         self._finish()
         self._release()
+        self.res.adverse_events = adverse_event_rows(self.res.events)      # from the records, before any text
         if render:
             self.res.events = rendered(self.res.events)
         return self.res

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-TABLES = ("patients", "events", "labs", "survival", "time_to_event", "readouts")
+TABLES = ("patients", "events", "labs", "survival", "time_to_event", "readouts", "adverse_events")
 
 
 def frame(res, table: str):
@@ -30,6 +30,10 @@ def frame(res, table: str):
         return pd.DataFrame(res.time_to_event, columns=list(TTE_COLUMNS))
     if table == "readouts":
         return pd.DataFrame(res.readouts, columns=list(READOUTS_COLUMNS))
+    if table == "adverse_events":
+        from .adverse_events import AE_COLUMNS
+
+        return pd.DataFrame(res.adverse_events, columns=list(AE_COLUMNS))
     raise ValueError(f"no table {table!r} (tables: {', '.join(TABLES)})")
 
 

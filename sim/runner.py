@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import readouts
+from .adverse_events import AE_COLUMNS
 from .cohort import Cohort
 from .executors import ordered_map
 from .outputs import ParquetSink, RunFolder, csv_rows, csv_text, json_text
@@ -35,6 +36,7 @@ class Results:
     survival: list[tuple] = field(default_factory=list)   # Kaplan-Meier rows (arm, day, at_risk, events, S, lo, hi)
     time_to_event: list[tuple] = field(default_factory=list)   # TTE_COLUMNS rows (sim/readouts/tables.py)
     readouts: list[tuple] = field(default_factory=list)   # READOUTS_COLUMNS rows: summary.json's estimates, flat
+    adverse_events: list[tuple] = field(default_factory=list)   # AE_COLUMNS rows (sim/adverse_events.py)
     summary: dict = field(default_factory=dict)
 
     def tables(self) -> dict[str, str]:
@@ -48,6 +50,7 @@ class Results:
             "survival.csv": csv_text(list(SURVIVAL_COLUMNS), self.survival),
             "time_to_event.csv": csv_text(list(TTE_COLUMNS), self.time_to_event),
             "readouts.csv": csv_text(list(READOUTS_COLUMNS), self.readouts),
+            "adverse_events.csv": csv_text(list(AE_COLUMNS), self.adverse_events),
         }
 
     def frame(self, table: str):
@@ -173,6 +176,7 @@ def run(scn: Scenario, executor: Executor | None = None) -> Results:
             res.patients.setdefault(k, []).extend(v)
         res.events.extend((out.arm, p, d, k, s) for p, d, k, s in part.events)
         res.labs.extend((out.arm, *row) for row in part.labs)
+        res.adverse_events.extend((out.arm, *row) for row in part.adverse_events)
 
     res.summary, extra = collect(scn, screening, simulate(scn, screening, "records", executor), keep)
     res.survival, res.time_to_event, res.readouts = extra["survival"], extra["time_to_event"], extra["readouts"]
@@ -190,6 +194,7 @@ def run_to_folder(scn: Scenario, target: Path, source: str = "", overrides: tupl
         folder.append("patients.csv", csv_rows([PATIENT_COLUMNS]))
         folder.append("events.csv", csv_rows([EVENT_COLUMNS]))
         folder.append("labs.csv", csv_rows([LAB_COLUMNS]))
+        folder.append("adverse_events.csv", csv_rows([AE_COLUMNS]))
 
         def write(out: ChunkOutput) -> None:
             text = out.text

@@ -89,12 +89,13 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
 
 
 def chunk_text(arm: str, part) -> dict[str, str]:
-    """The CSV rows (no header) of a chunk's patients, events and labs."""
+    """The CSV rows (no header) of a chunk's patients, events, labs and adverse events."""
     p = part.patients
     return {
         "patients.csv": csv_rows(zip(*(p[c] for c in PATIENT_COLUMNS))),
         "events.csv": csv_rows((arm, pid, f"{d:.3f}", k, s) for pid, d, k, s in part.events),
         "labs.csv": csv_rows((arm, pid, f"{d:.3f}", w, a, lc, h, c) for pid, d, w, a, lc, h, c in part.labs),
+        "adverse_events.csv": csv_rows((arm, *row) for row in part.adverse_events),
     }
 
 

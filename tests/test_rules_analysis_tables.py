@@ -71,3 +71,26 @@ def test_rules_readouts_table_holds_summary_estimates_exactly(run_folder):
     assert set(summary["arms"]) <= seen_arms
     pooled = [r for r in rows if r["readout"] == "arr_pooled_per_year"]
     assert {r["arm"] for r in pooled} == set(summary["arms"])
+
+
+def test_rules_adverse_events_table_agrees_with_events_and_patient_counts(run_folder):
+    """adverse_events.csv: one row per infection, toxicity, infusion reaction and adverse event of events.csv; per
+    patient, its infections and serious infections are patients.csv's counts and its worst grade is the toxicity
+    column."""
+    from collections import Counter
+
+    ae = _rows(run_folder / "adverse_events.csv")
+    events = _rows(run_folder / "events.csv")
+    kinds = {"infection", "toxicity", "adverse_event", "infusion_reaction"}
+    assert len(ae) == sum(e["type"] in kinds for e in events) > 0
+    infections = Counter((r["arm"], r["patient"]) for r in ae if r["term"] == "infection")
+    serious = Counter((r["arm"], r["patient"]) for r in ae if r["term"] == "infection" and r["serious"] == "1")
+    worst: dict = {}
+    for r in ae:
+        if r["term"] == "non-haematological toxicity":
+            key = (r["arm"], r["patient"])
+            worst[key] = max(worst.get(key, 0), int(r["who_grade"]))
+    for p in _rows(run_folder / "patients.csv"):
+        key = (p["arm"], p["patient"])
+        assert infections[key] == int(p["infections"]) and serious[key] == int(p["serious_infections"])
+        assert worst.get(key, 0) == int(p["toxicity_max_grade"])
