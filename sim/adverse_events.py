@@ -5,18 +5,14 @@ from __future__ import annotations
 from .regimens.mitoxantrone_safety import HEART_FAILURE, TRAL_CAUSE
 
 AE_COLUMNS = ("arm", "patient", "day", "term", "who_grade", "serious", "outcome")
-AE_KINDS = ("infection", "toxicity", "adverse_event", "infusion_reaction")
+AE_KINDS = frozenset({"infection", "toxicity", "adverse_event", "infusion_reaction"})
 
 
 def adverse_event_rows(events: list[tuple]) -> list[tuple]:
     """(patient, day, term, who_grade, serious, outcome) of each adverse event among `events` (patient, day, type,
     details as records); who_grade, serious (1/0) and outcome are None where the model does not say."""
-    out = []
-    for pid, day, kind, details in events:
-        if kind not in AE_KINDS:
-            continue
-        out.append((pid, day, *_fields(kind, details)))
-    return out
+    kinds = AE_KINDS
+    return [(e[0], e[1], *_fields(e[2], e[3])) for e in [e for e in events if e[2] in kinds]]
 
 
 def _fields(kind: str, details) -> tuple:
