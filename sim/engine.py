@@ -46,7 +46,8 @@ class ChunkResult:
     patients: dict[str, list] = field(default_factory=dict)
     tallies: list[tuple] = field(default_factory=list)    # (patient, kind, cause)
     attacks: list[tuple] = field(default_factory=list)    # (patient, day, phenotype, acute, residual, pre_study), by patient
-    adverse_events: list[tuple] = field(default_factory=list)   # (patient, day, term, who_grade, serious, outcome)
+    adverse_events: list[tuple] = field(default_factory=list)   # (patient, day, term, who_grade, serious, outcome),
+                                                                # made with the events' text (run(render=True))
 
 
 class ChunkSim(PatientEvents, PatientLabs):
@@ -377,8 +378,8 @@ class ChunkSim(PatientEvents, PatientLabs):
         self._finished = True
         self._finish()
         self._release()
-        self.res.adverse_events = adverse_event_rows(self.res.events)      # from the records, before any text
-        if render:
+        if render:                    # tables wanted: the adverse-event rows from the records, then the events' text
+            self.res.adverse_events = adverse_event_rows(self.res.events)
             self.res.events = rendered(self.res.events)
         return self.res
 
