@@ -12,12 +12,12 @@ from .scenario import Arm, Scenario
 def simulate_chunk(scn: Scenario, arm: Arm, cohort: Cohort, first_id: int, render: bool = True) -> ChunkResult:
     """One chunk of patients (ids first_id, first_id + 1, ...) on one arm; labs and events in (patient, day) order.
 
-    render=False leaves events' details as records (sim/event_text.py), for callers that keep only readouts or
-    format later."""
+    render=False keeps no event or lab rows (the patients, tallies and attacks are the same), for callers that keep
+    only readouts."""
     was_enabled = gc.isenabled()
     gc.disable()      # a chunk's records only grow while it runs: collecting them is wasted work
     try:
-        chunk = ChunkSim(scn, arm, cohort, first_id)
+        chunk = ChunkSim(scn, arm, cohort, first_id, rows=render)
         alive = weakref.ref(chunk)
         part = chunk.run(render)
         del chunk

@@ -53,8 +53,13 @@ class ChunkResult:
 class ChunkSim(PatientEvents, PatientLabs):
     """A chunk of patients on one arm: state arrays over patients, event records, and the simpy environment."""
 
-    def __init__(self, scn: Scenario, arm: Arm, cohort: Cohort, first_id: int, trace: bool = False):
+    def __init__(self, scn: Scenario, arm: Arm, cohort: Cohort, first_id: int, trace: bool = False, rows: bool = True):
+        """rows=False keeps no event or lab rows (nor the decisions' reasons text): for runs that keep only per-patient
+        columns, tallies and attacks, which are the same either way."""
         self.scn, self.arm, self.cohort = scn, arm, cohort
+        self.rows = rows
+        if not rows:
+            self.log = self._keep_draw = _discard
         self.trace: list[tuple[float, np.ndarray, np.ndarray]] | None = [] if trace else None   # (day, WBC, ANC) per step
         self.ids = list(range(first_id, first_id + cohort.n))
         n, dt = cohort.n, scn.run.step_days
@@ -187,6 +192,8 @@ class ChunkSim(PatientEvents, PatientLabs):
         for day, who, amt in queues:
             who.extend(idx)
             amt.extend(amounts)
+        if not self.rows:
+            return
         ids, events = self.ids, self._events
         days = [day for day, _, _ in queues]
         for i, text in zip(idx, texts):
@@ -408,6 +415,7 @@ class ChunkSim(PatientEvents, PatientLabs):
         days = (np.arange(1, math.ceil(self.end / visit - 1e-9)) * visit).tolist() + [self.end]
         reported = report_edss_array(self.edss.on_days(days)).tolist()
         visit_days = days[:-1]
+        rows = self.rows
         dead = np.flatnonzero(~self.alive).tolist()
         for i in dead:
             self._drop_after_death(i)
@@ -417,18 +425,22 @@ class ChunkSim(PatientEvents, PatientLabs):
             dd = death_day[i]
             if dd == dd:                                 # died: visits before death, then EDSS 10 on the day
                 seen = [(d, e) for d, e in zip(visit_days, row) if d < dd]
-                for d, e in seen:
-                    self.log(i, "edss", ("EDSS {:.1f} (visit)", e), day=d)
-                self.log(i, "edss", ("EDSS {:.1f} (death)", 10.0), day=dd)
+                if rows:
+                    for d, e in seen:
+                        self.log(i, "edss", ("EDSS {:.1f} (visit)", e), day=d)
+                    self.log(i, "edss", ("EDSS {:.1f} (death)", 10.0), day=dd)
                 seen.append((dd, 10.0))
                 ends.append(10.0)
             else:
-                for d, e in zip(visit_days, row):
-                    self.log(i, "edss", ("EDSS {:.1f} (visit)", e), day=d)
-                self.log(i, "edss", ("EDSS {:.1f} (end of follow-up)", row[-1]), day=self.end)
+                if rows:
+                    for d, e in zip(visit_days, row):
+                        self.log(i, "edss", ("EDSS {:.1f} (visit)", e), day=d)
+                    self.log(i, "edss", ("EDSS {:.1f} (end of follow-up)", row[-1]), day=self.end)
                 seen = list(zip(days, row))
                 ends.append(row[-1])
             trajectories.append(seen)
+            if not rows:
+                continue
             mine = self._events[i]
             mine.sort(key=_day)         # stable: events of one day stay in the order logged
             self.res.events += mine
@@ -439,6 +451,10 @@ class ChunkSim(PatientEvents, PatientLabs):
         self.res.attacks = attack_rows(self)
         self.res.patients.update(patient_columns(self, ends))
         self.res.patients.update(edss_course_columns(self.cohort.cov["edss"].tolist(), trajectories))
+
+def _discard(*args, **kwargs) -> None:
+    """What log and the lab rows do in a chunk that keeps no rows."""
+
 
 def _sd(cv: float) -> float:
     return float(np.sqrt(np.log1p(cv * cv)))

@@ -103,12 +103,16 @@ def observed_lvef(true_percent, z, rule: EchoRule):
     return float(out) if np.ndim(out) == 0 else out
 
 
-def lvef_decision(first_reading_percent: float, confirm_reading_percent: float | None, rule: EchoRule) -> LvefDecision:
+def lvef_decision(first_reading_percent: float, confirm_reading_percent: float | None, rule: EchoRule,
+                  explain: bool = True) -> LvefDecision:
     """Stop only when two readings confirm_after_days apart are both below stop_below_percent; a reading exactly at the
-    threshold is not below it. A first low reading without a confirmation yet asks for one."""
+    threshold is not below it. A first low reading without a confirmation yet asks for one.
+
+    explain=False leaves the reasons of a normal first reading ("continue") empty: for runs that keep no event text."""
     t = rule.stop_below_percent
     if not first_reading_percent < t:
-        return LvefDecision("continue", first_reading_percent, (f"LVEF {first_reading_percent:.1f}% >= {t:g}%",))
+        return LvefDecision("continue", first_reading_percent,
+                            (f"LVEF {first_reading_percent:.1f}% >= {t:g}%",) if explain else ())
     if confirm_reading_percent is None:
         return LvefDecision("confirm", first_reading_percent,
                             (f"LVEF {first_reading_percent:.1f}% < {t:g}%: repeat echo in {rule.confirm_after_days:g} d",))

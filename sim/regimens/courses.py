@@ -179,7 +179,7 @@ class CourseClinic:
             i, plan = checks[j]
             rule = plan.reg.echo
             if plan.low_echo is None:
-                decision = lvef_decision(reading, None, rule)
+                decision = lvef_decision(reading, None, rule, self.sim.rows)
                 if decision.action == "confirm":
                     plan.low_echo = reading
             else:
@@ -236,7 +236,7 @@ class CourseClinic:
             if now + reg.echo.confirm_after_days < sim.end:
                 self._at(now + reg.echo.confirm_after_days, i, plan, "confirm")
             return
-        decision = decide_dose(wbc, hist, reg, echo)
+        decision = decide_dose(wbc, hist, reg, echo, sim.rows)
         action = decision.action
         if action == "give":
             sim.log(i, "dose_decision", (_GIVE, course + 1, decision.dose_mg_per_m2, "; ".join(decision.reasons)), now)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -84,10 +85,20 @@ def toxicity_base(history: CourseHistory, rule: ToxicityRule, amt: float) -> tup
     return amt, None
 
 
+@lru_cache(maxsize=256)
+def _band_text(low: float, high: float | None) -> tuple[str, str]:
+    """("WBC [low, high)", "[low, high)") of a band: formatted once per band, not at every decision."""
+    span = f"[{low:g}, {'inf' if high is None else f'{high:g}'})"
+    return f"WBC {span}", span
+
+
 def decide_dose(wbc_10e9_per_l: float, history: CourseHistory, rule: Mitoxantrone,
-                echo: LvefDecision | None = None) -> DoseDecision:
+                echo: LvefDecision | None = None, explain: bool = True) -> DoseDecision:
     """The course dose from the pre-infusion WBC, past toxicity and infections, the echo decision (a confirmed LVEF
-    below the threshold stops), a toxicity that ends treatment, and the cumulative cap."""
+    below the threshold stops), a toxicity that ends treatment, and the cumulative cap.
+
+    explain=False leaves the reasons of a dose given or withheld by the WBC band empty (the causes, which tallies
+    count, are the same): for runs that keep no event text."""
     if history.cumulative_mg_per_m2 >= rule.cap_mg_per_m2 - 1e-9:
         return DoseDecision("stop", 0.0, (f"cumulative cap {rule.cap_mg_per_m2:g} mg/m2 reached",),
                             causes=("cumulative cap reached",))
@@ -99,21 +110,22 @@ def decide_dose(wbc_10e9_per_l: float, history: CourseHistory, rule: Mitoxantron
         return DoseDecision("stop", 0.0, (f"non-haematological toxicity WHO grade >= {rule.toxicity.stop_grade}",),
                             causes=(f"non-haematological toxicity grade >= {rule.toxicity.stop_grade}",))
     band = band_for(wbc_10e9_per_l, rule.wbc_bands)
-    hi = "inf" if band.high_10e9_per_l is None else f"{band.high_10e9_per_l:g}"
-    where = f"WBC {wbc_10e9_per_l:.2f} in [{band.low_10e9_per_l:g}, {hi})"
+    key, span = _band_text(band.low_10e9_per_l, band.high_10e9_per_l)
+    where = f"WBC {wbc_10e9_per_l:.2f} in {span}" if explain else ""
     if band.dose_mg_per_m2 <= 0:
         if history.rechecks < rule.max_rechecks:
-            return DoseDecision("recheck", 0.0, (f"{where}: no infusion, re-check in {rule.recheck_days:g} d",),
-                                causes=(f"WBC [{band.low_10e9_per_l:g}, {hi})",))
-        return DoseDecision("skip", 0.0, (f"{where}: no infusion",), causes=(f"WBC [{band.low_10e9_per_l:g}, {hi})",))
+            return DoseDecision("recheck", 0.0, (f"{where}: no infusion, re-check in {rule.recheck_days:g} d",)
+                                if explain else (), causes=(key,))
+        return DoseDecision("skip", 0.0, (f"{where}: no infusion",) if explain else (), causes=(key,))
     dose, reasons, causes = rule.amt_mg_per_m2, [], []
     base, why = toxicity_base(history, rule.toxicity, rule.amt_mg_per_m2)
     if why:
         dose, reasons, causes = base, [why], ["non-haematological toxicity"]
     if band.dose_mg_per_m2 < dose:
         dose = band.dose_mg_per_m2
-        reasons.append(f"{where} -> {band.dose_mg_per_m2:g} mg/m2")
-        causes.append(f"WBC [{band.low_10e9_per_l:g}, {hi})")
+        if explain:
+            reasons.append(f"{where} -> {band.dose_mg_per_m2:g} mg/m2")
+        causes.append(key)
     cap, why = infection_cap(history, rule.infection_rule)
     if cap is not None and cap < dose:
         dose = cap
@@ -131,7 +143,7 @@ def decide_dose(wbc_10e9_per_l: float, history: CourseHistory, rule: Mitoxantron
             dose = left
         else:
             reasons.append(f"reaches the {rule.cap_mg_per_m2:g} mg/m2 cap")
-    if not reasons:
+    if not reasons and explain:
         reasons.append(f"{where}: full dose")
     return DoseDecision("give", float(dose), tuple(reasons), final, tuple(causes))
 
