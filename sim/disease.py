@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from scipy.special import ndtri
@@ -40,6 +41,13 @@ def phenotype_names(p: Edss) -> list[str]:
     return [ph.name for ph in p.phenotypes] or ["unspecified"]
 
 
+@lru_cache(maxsize=64)
+def _phenotype_edges(weights: tuple[float, ...]) -> np.ndarray:
+    """Cumulative phenotype probabilities (the last is 1): computed once per set of weights."""
+    w = np.cumsum(weights)
+    return w / w[-1]
+
+
 def attack_steps(u_pheno: np.ndarray, u_severe: np.ndarray, u_size: np.ndarray, u_residual: np.ndarray,
                  p: Edss) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Each attack's phenotype (index into phenotype_names), acute EDSS step, residual step left after recovery and
@@ -50,16 +58,16 @@ def attack_steps(u_pheno: np.ndarray, u_severe: np.ndarray, u_size: np.ndarray, 
         acute = np.where(severe, dist_from_uniform(u_size, p.severe_step), dist_from_uniform(u_size, p.mild_step))
         residual = acute * np.clip(dist_from_uniform(u_residual, p.residual_fraction), 0.0, 1.0)
         return np.zeros(u_pheno.shape, int), acute, residual, np.zeros(u_pheno.shape)
-    w = np.cumsum([ph.weight for ph in p.phenotypes])
-    kind = np.minimum(np.searchsorted(w / w[-1], u_pheno, side="right"), len(w) - 1)
+    edges = _phenotype_edges(tuple(ph.weight for ph in p.phenotypes))
+    kind = np.minimum(edges.searchsorted(u_pheno, side="right"), len(edges) - 1)
     acute, residual, fatal = np.zeros(u_pheno.shape), np.zeros(u_pheno.shape), np.zeros(u_pheno.shape)
     for j, ph in enumerate(p.phenotypes):
         m = kind == j
-        if m.any():
+        if np.count_nonzero(m):
             a = np.where(u_severe[m] < ph.severe_fraction, dist_from_uniform(u_size[m], ph.severe_step),
                          dist_from_uniform(u_size[m], ph.mild_step))
             acute[m] = a
-            residual[m] = a * np.clip(dist_from_uniform(u_residual[m], ph.residual_fraction), 0.0, 1.0)
+            residual[m] = a * np.minimum(np.maximum(dist_from_uniform(u_residual[m], ph.residual_fraction), 0.0), 1.0)
             fatal[m] = ph.fatality
     return kind, acute, residual, fatal
 

@@ -23,7 +23,7 @@ from .disease import attack_steps, phenotype_names, report_edss_array
 from .disease_course import attack_rows, edss_course_columns
 from .event_text import rendered
 from .labs import LabBench
-from .physiology.hazards import HazardClock
+from .physiology.hazards import BelowBands, HazardClock
 from .relapse_process import SpellClock, spell_rates
 from .physiology.marrow import Friberg, Lymphocytes
 from .regimens import build_model, treat
@@ -130,6 +130,9 @@ class ChunkSim(PatientEvents, PatientLabs):
         self.infect = HazardClock(cov["infection_threshold"])
         inf = scn.infection
         self.inf_rate = inf.base_rate_per_year / YEAR_DAYS
+        self._by_anc = BelowBands([b.below_anc_10e9_per_l for b in inf.anc_bands], [b.multiplier for b in inf.anc_bands])
+        self._by_alc = (BelowBands([b.below_alc_10e9_per_l for b in inf.alc_bands], [b.multiplier for b in inf.alc_bands])
+                        if inf.alc_bands else None)
         self.attacks: list[list[tuple[float, float, float]]] = [[] for _ in range(n)]   # (day, acute, residual)
         self.edss = ChunkEdss(cohort, self.attacks, dis.edss)
         self.infections: list[list[tuple[float, float]]] = [[] for _ in range(n)]      # (day, observed WBC)
@@ -322,7 +325,7 @@ class ChunkSim(PatientEvents, PatientLabs):
         self.marrow.step(effect, reserve)
         self.lymph.step(kill, rise)
         # relapses
-        active = np.clip((t1 - self.refractory_until) / dt, 0.0, 1.0)
+        active = np.minimum(np.maximum((t1 - self.refractory_until) / dt, 0.0), 1.0)    # np.clip without its dispatch
         idx, times = self.relapses.advance(self.spells.mean_rate(t0, t1) * rr * active * self._alive_f, t0, dt)
         if idx.size:
             draws = [self.rng(i, "relapse") for i in idx.tolist()]
@@ -343,14 +346,9 @@ class ChunkSim(PatientEvents, PatientLabs):
                 self.death_clock.restart(i, np.inf)        # one death per patient: the clock never fires again
         # infections
         anc = self.marrow.count()
-        mult = np.ones(self.n)
-        for band in self.scn.infection.anc_bands:
-            mult = np.where(anc < band.below_anc_10e9_per_l, band.multiplier, mult)
-        if self.scn.infection.alc_bands:
-            alc, by_alc = self.lymph.x, np.ones(self.n)
-            for band in self.scn.infection.alc_bands:
-                by_alc = np.where(alc < band.below_alc_10e9_per_l, band.multiplier, by_alc)
-            mult *= by_alc
+        mult = self._by_anc(anc)
+        if self._by_alc is not None:
+            mult *= self._by_alc(self.lymph.x)
         idx, times = self.infect.advance(self.inf_rate * mult * self.infection_ratio * self._alive_f, t0, dt)
         self.k += 1
         self.t = t1
@@ -366,7 +364,7 @@ class ChunkSim(PatientEvents, PatientLabs):
             self.safety.step(t0, dt, self.alive)
         wbc = anc + self.lymph.count() + self.other
         lower = wbc < self.wbc_nadir
-        if lower.any():
+        if np.count_nonzero(lower):
             self.wbc_nadir[lower] = wbc[lower]
             self.wbc_nadir_day[lower] = t1
         if self.trace is not None:

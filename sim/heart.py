@@ -162,6 +162,7 @@ class LvefState:
         self.dip_day = np.zeros(n)
         self._k = math.log(2) / rule.transient_half_life_days
         self._dip_sd = _log_sd(rule.transient_dip_cv)
+        self._persistent = self._persistent_from_dose(slice(None))
 
     def add_course(self, idx, day, dose_mg_per_m2, u_transient, z_dip) -> np.ndarray:
         """Courses on `day` (scalar or per idx) for patients idx (distinct): cumulative decline, maybe a new dip.
@@ -169,6 +170,7 @@ class LvefState:
         idx = np.asarray(idx)
         day = np.broadcast_to(np.asarray(day, dtype=float), idx.shape)
         self.cumulative_mg_per_m2[idx] += dose_mg_per_m2
+        self._persistent[idx] = self._persistent_from_dose(idx)
         left = self.dip_percent[idx] * np.exp(-self._k * (day - self.dip_day[idx]))
         new = transient_dip_percent(u_transient, z_dip, self.rule)
         self.dip_percent[idx] = left + new
@@ -176,7 +178,11 @@ class LvefState:
         return new
 
     def persistent_lvef(self, idx=slice(None)) -> np.ndarray:
-        """Baseline minus the persistent decline: where true LVEF returns once every dip has recovered."""
+        """Baseline minus the persistent decline: where true LVEF returns once every dip has recovered (kept from the
+        last course: the heart-failure hazard reads it every step)."""
+        return self._persistent[idx]
+
+    def _persistent_from_dose(self, idx) -> np.ndarray:
         return np.maximum(self.baseline[idx] - self.slope[idx] * self.cumulative_mg_per_m2[idx], self.rule.floor_percent)
 
     def true_lvef(self, day, idx=slice(None)) -> np.ndarray:

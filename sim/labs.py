@@ -20,12 +20,12 @@ def round_like_python(x: np.ndarray, decimals: int) -> np.ndarray:
     numpy's round scales by 10**decimals first, which can move a value that lies within rounding error of a tie to
     the other side; those few are rounded by Python itself.
     """
-    out = np.round(x, decimals)
+    out = x.round(decimals)
     s = x * 10.0 ** decimals
     s -= np.floor(s)
     s -= 0.5
     near_tie = np.abs(s, out=s) < 1e-6
-    if near_tie.any():
+    if np.count_nonzero(near_tie):
         out[near_tie] = [round(v, decimals) for v in x[near_tie].tolist()]
     return out
 

@@ -109,7 +109,7 @@ class SpellClock:
     def mean_rate(self, t0: float, t1: float) -> np.ndarray:
         """Each patient's mean rate per day over (t0, t1]; the clock then stands at t1 (call once per step, in order)."""
         due = self.next_day <= t1
-        if not due.any():
+        if not np.count_nonzero(due):
             return self.rate
         out = self.rate.copy()
         dt = t1 - t0

@@ -80,12 +80,14 @@ class Friberg:
             return                # at steady state the derivatives are exactly 0: the step would leave y as it is
         self.at_rest = False
         n = self.y.shape[1]
-        ome = np.broadcast_to(1.0 - np.asarray(effect, float), (n,))
+        if effect.__class__ is not np.ndarray or effect.shape != (n,):
+            effect = np.broadcast_to(np.asarray(effect, float), (n,))
+        ome = 1.0 - effect
         growth = self._growth(self.y[4], ome, setpoint)
         stiff = np.maximum(np.abs(growth), 0.5)
         stiff *= self.ktr
         stiff *= self.dt
-        idx = np.flatnonzero(stiff > 1.0)
+        idx = (stiff > 1.0).nonzero()[0]
         start = self.y[:, idx]
         with np.errstate(over="ignore", invalid="ignore"):     # the fast patients' one-step values are replaced below
             self._rk4(self.y, ome, self.ktr, self.dt, setpoint, growth)
