@@ -7,6 +7,7 @@ import typer
 
 from .bundled import bundled, describe, resolve
 from .cohort import CohortError
+from .config import MAX_DESIGN_POINTS, MAX_REPLICATES
 from .outputs import OutputExists, check_target, run_dir, write_run
 from .scenario import ScenarioError, load_scenario
 
@@ -36,6 +37,7 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
                                        help="Print the version and exit.")) -> None:
     """Simulate treatment courses in NMOSD and relapsing MS."""
 
+MAX_WORKERS = 256
 SetOpt = typer.Option([], "--set", metavar="PATH=VALUE", help="Override a scenario field: dotted.path=value (TOML value syntax).")
 
 
@@ -77,10 +79,11 @@ def run(
     out: Path = typer.Option(Path("outputs"), "--out", help="Folder that receives the run folder."),
     force: bool = typer.Option(False, "--force", help="Replace an existing run folder."),
     quiet: bool = typer.Option(False, "--quiet", help="Do not print the summary."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Local worker processes (chunks run in parallel)."),
+    workers: int = typer.Option(1, "--workers", min=1, max=MAX_WORKERS,
+                                help="Local worker processes (chunks run in parallel)."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port) to run on."),
     parquet: bool = typer.Option(False, "--parquet", help="Also write patients/events/labs as Parquet (needs pyarrow)."),
-    replicates: int = typer.Option(0, "--replicates", min=0, metavar="R",
+    replicates: int = typer.Option(0, "--replicates", min=0, max=MAX_REPLICATES, metavar="R",
                                    help="Run R independent replicate trials (parallel groups) and report the spread "
                                         "of each readout, power and type-I error; writes <name>-seed<seed>-replicates<R>/."),
     name: str = typer.Option(None, "--name", help="The run folder's name (default <name>-seed<seed>, with 8 hex "
@@ -143,9 +146,10 @@ def sweep(
                                    help="A field to vary: a list 6,9,12, a range 0.2:0.9:8 (start:stop:count) or, "
                                         "for lhs/sobol, bounds 0.2..0.9. Repeatable. Default: the [sweep] table."),
     design: str = typer.Option(None, "--design", help="grid (default), lhs or sobol."),
-    samples: int = typer.Option(None, "--samples", min=1, help="Points of an lhs or sobol design."),
-    replicates: int = typer.Option(None, "--replicates", min=1, help="Replicate runs per point (default 1)."),
-    workers: int = typer.Option(None, "--workers", min=1, help="Local worker processes (default 1)."),
+    samples: int = typer.Option(None, "--samples", min=1, max=MAX_DESIGN_POINTS, help="Points of an lhs or sobol design."),
+    replicates: int = typer.Option(None, "--replicates", min=1, max=MAX_REPLICATES,
+                                   help="Replicate runs per point (default 1)."),
+    workers: int = typer.Option(None, "--workers", min=1, max=MAX_WORKERS, help="Local worker processes (default 1)."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port)."),
     out: Path = typer.Option(None, "--out", help="Sweep folder (default outputs/<name>-sweep-seed<seed>)."),
     force: bool = typer.Option(False, "--force", help="Restart a sweep folder that holds another specification."),
@@ -287,7 +291,7 @@ def targets(
                                    help="Replicate trials per target scenario (default 200; 60 with --quick)."),
     markdown: Path = typer.Option(None, "--markdown", metavar="PATH",
                                   help="Also write a markdown page (and validation.png beside it), e.g. docs/validation.md."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Local worker processes (same results for any number)."),
+    workers: int = typer.Option(1, "--workers", min=1, max=MAX_WORKERS, help="Local worker processes (same results for any number)."),
     only: list[str] = typer.Option([], "--only", metavar="ID", help="Only this target (repeatable)."),
     files: list[Path] = typer.Option([], "--targets", metavar="PATH",
                                      help="A targets file or folder (repeatable; default: the bundled scenarios/targets/)."),

@@ -5,6 +5,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+# Sizes a scenario may ask for: checked by validation before anything is allocated (each a one-line error)
+MAX_NAME = 64                    # run, arm and phase names (folder names carry them)
+MAX_TITLE = 500                  # characters of a scenario's title
+MAX_PATIENTS = 10_000_000        # enrolled patients per arm (a streamed run holds one chunk at a time)
+MAX_FOLLOW_UP_DAYS = 36_525      # 100 years
+MAX_DESIGN_POINTS = 100_000      # points of a sweep's design
+MAX_REPLICATES = 100_000         # replicate trials of a run or sweep point
+
 PositiveFloat = Annotated[float, Field(gt=0)]
 NonNegFloat = Annotated[float, Field(ge=0)]
 Probability = Annotated[float, Field(ge=0, le=1)]

@@ -10,7 +10,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
-from .config import Dist, Frozen, NonNegFloat, PositiveFloat, Probability
+from .config import MAX_NAME, Dist, Frozen, NonNegFloat, PositiveFloat, Probability
 from .mitoxantrone_config import (Efficacy, InfectionBand, InfectionRule, MarrowEffect, Mitoxantrone,  # noqa: F401
                                   MitoxantronePk, ToxicityRule, WbcBand, check_wbc_bands)
 
@@ -227,7 +227,7 @@ class Transition(Frozen):
 
 
 class Phase(Frozen):
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+    name: Annotated[str, Field(min_length=1, max_length=MAX_NAME, pattern=r"^[A-Za-z0-9_.-]+$")]
     regimen: Drug
     transitions: list[Transition] = []
 

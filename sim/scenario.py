@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from .bundled import bundled_dirs, resolve
 from .scenario_extends import resolve_extends
 from .toml_text import vary_arrays_as_text
-from .config import Dist, Frozen, NonNegFloat, PositiveFloat, Probability
+from .config import (MAX_DESIGN_POINTS, MAX_FOLLOW_UP_DAYS, MAX_NAME, MAX_PATIENTS, MAX_REPLICATES, MAX_TITLE, Dist,
+                     Frozen, NonNegFloat, PositiveFloat, Probability)
 from .scenario_disease import Activity, Death, Disease, Edss, Phenotype  # noqa: F401
 from .regimen_config import (ALL_DRUGS, DRUG_MODELS, Baricitinib, Belimumab, Mitoxantrone, Regimen, Sequence,  # noqa: F401
                              Untreated, leaf_regimens)
@@ -178,7 +179,7 @@ class Physiology(Frozen):
 
 
 class Arm(Frozen):
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+    name: Annotated[str, Field(min_length=1, max_length=MAX_NAME, pattern=r"^[A-Za-z0-9_.-]+$")]
     regimen: Regimen
 
 
@@ -186,13 +187,13 @@ class Arm(Frozen):
 class Run(Frozen):
     """How to run: seed, enrolled patients, follow-up, chunk size and physiology step."""
 
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
-    seed: Annotated[int, Field(ge=0)]
-    patients: Annotated[int, Field(ge=1)]
-    follow_up_days: PositiveFloat
-    chunk_size: Annotated[int, Field(ge=1)] = 5000
-    step_days: Annotated[float, Field(gt=0, le=1)] = 1.0
-    replicate: Annotated[int, Field(ge=0)] = 0
+    name: Annotated[str, Field(min_length=1, max_length=MAX_NAME, pattern=r"^[A-Za-z0-9_.-]+$")]
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)]
+    patients: Annotated[int, Field(ge=1, le=MAX_PATIENTS)]
+    follow_up_days: Annotated[float, Field(gt=0, le=MAX_FOLLOW_UP_DAYS)]
+    chunk_size: Annotated[int, Field(ge=1, le=MAX_PATIENTS)] = 5000
+    step_days: Annotated[float, Field(ge=0.01, le=1)] = 1.0
+    replicate: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
 
 
 class Readouts(Frozen):
@@ -213,15 +214,15 @@ class Sweep(Frozen):
 
     vary: dict[str, str]
     design: Literal["grid", "lhs", "sobol"] = "grid"
-    samples: Annotated[int, Field(ge=1)] | None = None
-    replicates: Annotated[int, Field(ge=1)] = 1
+    samples: Annotated[int, Field(ge=1, le=MAX_DESIGN_POINTS)] | None = None
+    replicates: Annotated[int, Field(ge=1, le=MAX_REPLICATES)] = 1
     workers: Annotated[int, Field(ge=1)] | None = None
 
 
 class Scenario(Frozen):
     """A whole scenario file."""
 
-    title: str = ""
+    title: Annotated[str, Field(max_length=MAX_TITLE)] = ""
     run: Run
     cohort: Cohort
     disease: Disease
@@ -312,8 +313,13 @@ def _error_text(e: dict) -> str:
         return f"unknown drug {tag!r} (allowed: {tags})"
     msg = e["msg"].removeprefix("Value error, ")
     if "input" in e and not isinstance(e["input"], (dict, list)):
-        msg += f" (got {e['input']!r})"
+        msg += f" (got {_short(repr(e['input']))})"
     return msg
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """Text for an error line, cut to `limit` characters."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def parse_override(text: str) -> tuple[list[str | int], Any]:
@@ -325,12 +331,19 @@ def parse_override(text: str) -> tuple[list[str | int], Any]:
     for p in path.strip().split("."):
         if not p:
             raise ScenarioError(f"--set {text}: empty segment in path '{path}'")
-        parts.append(int(p) if p.isdigit() else p)
+        parts.append(int(p) if _index(p) else p)
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw.strip()
+    except RecursionError:
+        raise ScenarioError(f"--set {path}=...: the value nests too deeply") from None
     return parts, value
+
+
+def _index(part: str) -> bool:
+    """A path segment that is a list index: ASCII digits only ('²' and other Unicode digits are names)."""
+    return part.isascii() and part.isdigit()
 
 
 def apply_override(data: dict, parts: list[str | int], value: Any, text: str) -> None:
@@ -373,6 +386,8 @@ def read_toml(path: str | Path) -> dict:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: tables or arrays nest too deeply to read") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path}: cannot read: {exc}") from None
 
@@ -405,7 +420,7 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
             apply_override(data, parts, value, text)
     except ScenarioError as exc:
         raise ScenarioError(f"{path}: {exc}") from None
-    return scenario_from_dict(data, f"{path} (with --set {' '.join(overrides)})")
+    return scenario_from_dict(data, f"{path} (with --set {' '.join(_short(o) for o in overrides)})")
 
 
 def replace(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
@@ -414,7 +429,7 @@ def replace(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
     data = scenario.model_dump(mode="json")
     for path, value in changes.items():
         text = f"{path}={value!r}"
-        parts = [int(p) if p.isdigit() else p for p in path.split(".")]
+        parts = [int(p) if _index(p) else p for p in path.split(".")]
         apply_override(data, parts, value, text)
     return scenario_from_dict(data, f"{scenario.run.name} (replace {', '.join(changes)})")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .regimen_config import Belimumab, Mitoxantrone
 from .scenario import Scenario, leaf_regimens
 
-MAX_FOLLOW_UP_DAYS = 50 * 365.25          # longer than any trial or cohort the bundled sources describe
+WARN_FOLLOW_UP_DAYS = 50 * 365.25          # longer than any trial or cohort the bundled sources describe (100 years is an error)
 MITOXANTRONE_MG_PER_M2_PER_28_DAYS = 12   # 12 mg/m2 monthly, the most intensive schedule in use (MS induction)
 BELIMUMAB_MG_PER_KG_PER_28_DAYS = 2 * 10   # twice the labelled 10 mg/kg every 4 weeks
 
@@ -13,7 +13,7 @@ BELIMUMAB_MG_PER_KG_PER_28_DAYS = 2 * 10   # twice the labelled 10 mg/kg every 4
 def scenario_warnings(scn: Scenario) -> list[str]:
     """One line per suspicious setting, naming the field."""
     out = []
-    if scn.run.follow_up_days > MAX_FOLLOW_UP_DAYS:
+    if scn.run.follow_up_days > WARN_FOLLOW_UP_DAYS:
         out.append(f"run.follow_up_days: {scn.run.follow_up_days:g} days is more than 50 years of follow-up")
     for arm in scn.arms:
         for reg in leaf_regimens(arm.regimen):

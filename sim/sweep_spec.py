@@ -23,6 +23,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy.stats import qmc
 
+from .config import MAX_DESIGN_POINTS
 from .scenario import Scenario, ScenarioError, load_scenario
 from .toml_text import toml_value as _toml_value
 
@@ -51,6 +52,8 @@ def _toml(text: str) -> Any:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
+    except RecursionError:
+        raise SweepError(f"a value nests too deeply: {text[:40]}...") from None
 
 
 def _number(token: str, what: str, label: str) -> int | float:
@@ -72,7 +75,12 @@ def _path(path: str, label: str) -> str:
     parts = path.strip().split(".")
     if any(not p.strip() for p in parts):
         raise SweepError(f"{label}: empty segment in path '{path.strip()}'")
-    return ".".join(str(int(p)) if p.strip().isdigit() else p.strip() for p in parts)
+    return ".".join(str(int(p)) if _index(p.strip()) else p.strip() for p in parts)
+
+
+def _index(part: str) -> bool:
+    """A path segment that is a list index: ASCII digits only."""
+    return part.isascii() and part.isdigit()
 
 
 def _split(raw: str) -> list[str]:
@@ -114,11 +122,14 @@ def _range(raw: str, label: str) -> tuple:
         raise SweepError(f"{label}: a range is start:stop:count, e.g. 0.2:0.9:8 (got '{raw}')")
     start, stop = _number(parts[0], "range start", label), _number(parts[1], "range stop", label)
     count = _toml(parts[2].strip())
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise SweepError(f"{label}: range count '{parts[2].strip()}' must be an integer >= 1")
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_DESIGN_POINTS:
+        raise SweepError(f"{label}: range count '{parts[2].strip()}' must be an integer from 1 to {MAX_DESIGN_POINTS:,}")
     if start == stop and count > 1:
         raise SweepError(f"{label}: empty range: start equals stop, so the {count} values would be identical "
                          "(give a single value instead)")
+    if stop < start:
+        raise SweepError(f"{label}: a range must increase (start {start} > stop {stop}); give start:stop:count "
+                         "with start < stop")
     values = np.linspace(start, stop, count)
     if isinstance(start, int) and isinstance(stop, int) and all(float(v).is_integer() for v in values):
         return tuple(int(round(v)) for v in values)
@@ -193,7 +204,13 @@ def design_points(varies: list[Vary], design: str, samples: int | None, seed: in
     if not varies:
         raise SweepError("sweep: nothing to vary (give at least one --vary PATH=VALUES)")
     check_distinct(varies)
+    if samples is not None and not 1 <= samples <= MAX_DESIGN_POINTS:
+        raise SweepError(f"--samples {samples}: must be from 1 to {MAX_DESIGN_POINTS:,}")
     if design == "grid":
+        size = math.prod(len(v.values) for v in varies if v.kind != "bounds")
+        if size > MAX_DESIGN_POINTS:
+            raise SweepError(f"--vary: the grid has {size:,} points (at most {MAX_DESIGN_POINTS:,}); vary fewer "
+                             "values, or sample with --design lhs/sobol")
         return _grid(varies, samples)
     return _sampled(varies, design, samples, seed, integers)
 
@@ -236,7 +253,7 @@ def _at(data: Any, path: str) -> Any:
     """The value at a dotted path in plain data, or None when the path does not exist."""
     node = data
     for part in path.split("."):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+        if isinstance(node, list) and _index(part) and int(part) < len(node):
             node = node[int(part)]
         elif isinstance(node, dict) and part in node:
             node = node[part]

@@ -33,7 +33,7 @@ def test_rules_warnings_for_overlapping_courses_intense_doses_and_endless_follow
 
     for name in ("mitonmo", "kim2011", "correale2005", "compare-regimens"):
         assert scenario_warnings(sim.load_scenario(name)) == [], name
-    scn = sim.load_scenario("mitonmo", ["arms.mitoxantrone.regimen.ii_days=2", "run.follow_up_days=1e9"])
+    scn = sim.load_scenario("mitonmo", ["arms.mitoxantrone.regimen.ii_days=2", "run.follow_up_days=20000"])
     lines = scenario_warnings(scn)
     assert any("courses overlap" in x and "split_days = 5" in x for x in lines)
     assert any("every 28 days" in x and "amt_mg_per_m2 12 every 2 days" in x for x in lines)
