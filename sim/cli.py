@@ -1,6 +1,7 @@
 """The `nmosim` command: a thin typer layer over the Python API."""
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import typer
@@ -94,8 +95,10 @@ def run(
     from .executors import open_executor
     from .runner import run_to_folder
 
-    if name is not None and (not name.strip() or name in (".", "..") or any(c in name for c in "/\\")):
-        _fail(f"--name: {name!r} is not allowed: give a folder name (no '/' or '\\'), the folder goes under --out")
+    if name is not None and (not name.strip() or name in (".", "..") or any(c in name for c in "/\\")
+                             or name.startswith(".") or len(name) > 100):
+        _fail(f"--name: {name[:60]!r} is not allowed: give a folder name of at most 100 characters, not starting with "
+              "'.', without '/' or '\\' (the folder goes under --out)")
     try:
         scenario = resolve(scenario)
         scn = load_scenario(scenario, overrides)
@@ -170,7 +173,7 @@ def sweep(
         n_workers = workers or (base.sweep.workers if base.sweep and base.sweep.workers else 1)
         with open_executor(n_workers, scheduler) as ex, _progress(quiet) as show:
             table = run_sweep(plan, folder, ex, force, show, max_in_flight=2 * n_workers + 2, keep_patients=keep_patients)
-    except (ScenarioError, CohortError, RuntimeError) as exc:
+    except (ScenarioError, CohortError, OutputExists, RuntimeError) as exc:
         _fail(str(exc))
     from .figures.sweep import sweep_figure
 
@@ -338,8 +341,49 @@ def scenarios() -> None:
         typer.echo(f"{name.ljust(width)}  {describe(path)}")
 
 
+EXIT_INPUT = 2          # the input is wrong: scenario, option, or a path that cannot be used as given
+EXIT_MACHINE = 3        # the machine failed: disk full, I/O error, out of memory (the same command may work later)
+EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM: the run's temporary folder is removed, nothing half-written stays
+
+_HINTS = {
+    errno.EACCES: "no permission: choose another --out", errno.EPERM: "no permission: choose another --out",
+    errno.EROFS: "read-only file system: choose another --out",
+    errno.ENOSPC: "the disk is full: free space or choose another --out",
+    errno.EDQUOT: "the disk quota is used up: free space or choose another --out",
+    errno.ENAMETOOLONG: "the name is too long for the file system: shorten --out, --name or run.name",
+    errno.ENOTDIR: "a file is in the way where a folder is needed: choose another --out",
+    errno.EEXIST: "a file is in the way where a folder is needed: choose another --out",
+    errno.EISDIR: "a folder is in the way where a file is needed",
+    errno.ENOENT: "no such file or folder", errno.ELOOP: "too many symbolic links (or a link where none may be)",
+    errno.EMFILE: "too many open files", errno.EIO: "input/output error of the disk",
+}
+_MACHINE = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EMFILE}
+
+
+def os_error_line(exc: OSError) -> tuple[str, int]:
+    """One line for an operating-system error (the path, what happened, what to do) and its exit code."""
+    path = exc.filename if exc.filename is not None else ""
+    what = _HINTS.get(exc.errno, exc.strerror or type(exc).__name__)
+    if exc.errno in _HINTS and exc.strerror and exc.errno not in (errno.ENOENT,):
+        what = f"{exc.strerror.lower()} ({what})" if exc.strerror.lower() not in what else what
+    line = f"error: {path}: {what}" if path else f"error: {what}"
+    return line, EXIT_MACHINE if exc.errno in _MACHINE else EXIT_INPUT
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends the program as Ctrl-C does: context managers run, so temporary folders are removed."""
+    import signal
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def main() -> None:
-    """Entry point: usage errors (unknown option, bad value) as one line on stderr with exit code 2, like bad scenarios."""
+    """Entry point: usage errors (unknown option, bad value) as one line on stderr with exit code 2, like bad scenarios;
+    operating-system errors and exhausted memory as one line (exit 2 when the path given cannot be used, 3 when the
+    machine failed); Ctrl-C and SIGTERM exit 130 after removing the run's temporary folder."""
     import sys
 
     try:                                   # typer >= 0.22 vendors click; older typer depends on it
@@ -348,6 +392,7 @@ def main() -> None:
         from click.exceptions import UsageError
         NoArgsIsHelpError = getattr(__import__("click.exceptions", fromlist=["x"]), "NoArgsIsHelpError", ())
 
+    _stop_on_sigterm()
     try:
         code = app(standalone_mode=False)
     except NoArgsIsHelpError as exc:
@@ -355,8 +400,14 @@ def main() -> None:
         code = 0
     except UsageError as exc:
         typer.echo(f"error: {exc.format_message()}".replace("\n", " "), err=True)
-        code = 2
-    except typer.Abort:
-        typer.echo("aborted", err=True)
-        code = 1
+        code = EXIT_INPUT
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("interrupted: nothing was left half-written", err=True)
+        code = EXIT_INTERRUPTED
+    except OSError as exc:
+        line, code = os_error_line(exc)
+        typer.echo(line, err=True)
+    except MemoryError:
+        typer.echo("error: out of memory: run fewer patients at a time (run.chunk_size) or fewer workers", err=True)
+        code = EXIT_MACHINE
     sys.exit(code if isinstance(code, int) else 0)

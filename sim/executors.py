@@ -63,6 +63,33 @@ def connect_dask(scheduler: str, timeout: float = CONNECT_TIMEOUT):
                            f"({detail})") from None
 
 
+def _worker_setup() -> None:
+    """In each local worker: Ctrl-C is the parent's to handle (it stops the workers), and the worker ends when the
+    parent does, even when the parent is killed outright (Linux: the parent-death signal; elsewhere a watch thread)."""
+    import os
+    import signal
+    import threading
+    import time
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0 and os.getppid() == parent:    # 1: PR_SET_PDEATHSIG
+            return
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 @contextlib.contextmanager
 def open_executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Executor]:
     """An executor for `workers` local processes, or for the Dask scheduler at `scheduler` (tcp://host:port)."""
@@ -73,8 +100,16 @@ def open_executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Ex
         finally:
             client.close()
     elif workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_setup)
+        try:
             yield pool
+        except BaseException:               # an error, Ctrl-C or SIGTERM: stop the workers now, not after their tasks
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
+            raise
+        else:
+            pool.shutdown(wait=True)
     else:
         yield InlineExecutor()
 

@@ -7,14 +7,11 @@ import io
 import json
 import math
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 
-
-class OutputExists(Exception):
-    """The run folder exists and --force was not given."""
+from .folder_claim import Claim, OutputExists, clear_leftovers, remove_tree, swap_in  # noqa: F401 (OutputExists: API)
 
 
 def run_dir(out_root: str | Path, scn, overrides=(), kind: str = "") -> Path:
@@ -35,8 +32,11 @@ def scenario_tag(scn) -> str:
 
 
 def check_target(target: Path, force: bool) -> None:
-    if target.exists() and not force:
+    """OutputExists when something is at `target` (a folder, a file or a symlink, dangling or not) and not force."""
+    if os.path.lexists(target) and not force:
         raise OutputExists(f"{target}: already exists; use --force to replace it")
+    if force and os.path.lexists(target) and not os.path.islink(target) and not os.path.isdir(target):
+        raise OutputExists(f"{target}: is a file, not a run folder; --force replaces only folders (remove it yourself)")
 
 
 def fmt(x) -> str:
@@ -71,27 +71,11 @@ def csv_rows(rows) -> str:
 
 
 def write_run(target: Path, files: dict[str, str], force: bool = False) -> Path:
-    """Write `files` (name -> text) into a fresh folder at `target`, atomically."""
-    check_target(target, force)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
+    """Write `files` (name -> text) into a fresh folder at `target`, atomically (a RunFolder written at once)."""
+    with RunFolder(target, force) as folder:
         for name, text in files.items():
-            (tmp / name).write_text(text, encoding="utf-8")
-        if target.exists():
-            old = target.parent / f".{target.name}.old-{os.getpid()}"
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
+            folder.append(name, text)
+        return folder.commit()
 
 
 def json_text(obj) -> str:
@@ -101,45 +85,49 @@ def json_text(obj) -> str:
 class RunFolder:
     """A run folder written in pieces: files grow in a temporary folder, which is renamed into place on `commit`.
 
-    Used as a context manager: leaving it without `commit` (an error, Ctrl-C) removes the temporary folder, so a run
-    folder is either complete or absent.
+    Used as a context manager: leaving it without `commit` (an error, Ctrl-C, SIGTERM) removes the temporary folder,
+    so a run folder is either complete or absent. The folder is claimed for the whole time (a second process writing
+    the same folder gets FolderBusy), leftovers of killed runs beside it are cleared first (sim/folder_claim.py), and
+    a replaced run stays in place until the new one is complete.
     """
 
     def __init__(self, target: Path, force: bool = False):
-        check_target(target, force)
         self.target, self.force = Path(target), force
+        check_target(self.target, force)
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.target.parent / f".{self.target.name}.tmp-{os.getpid()}"
-        if self.tmp.exists():
-            shutil.rmtree(self.tmp)
-        self.tmp.mkdir()
+        self.claim = Claim(self.target)
+        try:
+            clear_leftovers(self.target.parent, self.claim)
+            check_target(self.target, force)          # again: another run may have finished it meanwhile
+            self.tmp = self.target.parent / f".{self.target.name}.tmp-{os.getpid()}"
+            self.tmp.mkdir()
+        except BaseException:
+            self.claim.release()
+            raise
         self._files: dict[str, object] = {}
         self._done = False
 
     def append(self, name: str, text: str) -> None:
-        """Add text at the end of file `name` (created on first use)."""
+        """Add text at the end of file `name` (created on first use; never through a symlink)."""
         fh = self._files.get(name)
         if fh is None:
-            fh = self._files[name] = (self.tmp / name).open("w", encoding="utf-8", newline="")
+            fd = os.open(self.tmp / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+            fh = self._files[name] = os.fdopen(fd, "w", encoding="utf-8", newline="")
         fh.write(text)
 
     def close_files(self) -> None:
         """Finish the files written so far (they can then be read back, e.g. to draw figures)."""
-        for fh in self._files.values():
+        files, self._files = self._files, {}
+        for fh in files.values():
             fh.close()
 
     def commit(self) -> Path:
         """Close the files and move the folder into place (replacing an existing run only with force)."""
         self.close_files()
         check_target(self.target, self.force)
-        if self.target.exists():
-            old = self.target.parent / f".{self.target.name}.old-{os.getpid()}"
-            self.target.rename(old)
-            self.tmp.rename(self.target)
-            shutil.rmtree(old)
-        else:
-            self.tmp.rename(self.target)
+        swap_in(self.tmp, self.target)
         self._done = True
+        self.claim.release()
         return self.target
 
     def __enter__(self) -> "RunFolder":
@@ -148,8 +136,12 @@ class RunFolder:
     def __exit__(self, *exc) -> None:
         if not self._done:
             for fh in self._files.values():
-                fh.close()
-            shutil.rmtree(self.tmp, ignore_errors=True)
+                try:
+                    fh.close()
+                except OSError:                 # a full disk fails the last flush: the folder goes anyway
+                    pass
+            remove_tree(self.tmp)
+            self.claim.release()
 
 
 class ParquetSink:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .executors import DaskExecutor
+from .folder_claim import Claim
 from .outputs import csv_rows
 from .replicates import READOUTS, _get, rejection
 from .runner import ArmCollector, summarize
@@ -34,7 +35,8 @@ from .tasks import PATIENT_COLUMNS, chunk_tasks, run_chunk
 
 JOURNAL = "points.journal.csv"
 SPEC = "sweep.json"
-FORMAT = 2                                     # of sweep.json; folders of another format are other sweeps
+FORMAT = 3                                     # of sweep.json; folders of another format are other sweeps
+SEAL_HEX = 16                                  # hex digits of a journal row's seal
 OUTPUTS = (JOURNAL, "sweep.csv", "sweep.png", "sweep.svg")    # removed (with points/) when a sweep restarts
 COMPARISONS = ("rate_ratio_nb", "p_value_nb", "p_value_logrank")
 
@@ -187,40 +189,78 @@ def _remove(path: Path) -> None:
 
 def _finished_points(plan: SweepPlan, journal: Path) -> set[int]:
     """Points whose rows are all in the journal; the journal is rewritten without partial points or lines."""
+    if os.path.islink(journal) or (os.path.lexists(journal) and not journal.is_file()):
+        print(f"warning: {journal}: not a regular file (a link?); removed, every point runs again", file=sys.stderr)
+        os.unlink(journal) if os.path.islink(journal) else _remove(journal)
+        return set()
     if not journal.exists():
         return set()
-    text = journal.read_text(encoding="utf-8")
+    text = journal.read_text(encoding="utf-8", errors="replace")
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines = lines[:-1]                             # a line cut by a kill
     by_point: dict[int, list[str]] = {}
+    bad = set()
     for line in lines:
-        row = next(csv.reader(io.StringIO(line)))
-        if row and row[0].isdigit():
-            by_point.setdefault(int(row[0]), []).append(line)
-    done = {p for p, rows in by_point.items() if p < len(plan.points) and len(rows) == len(plan.scenarios[p].arms)}
+        first = line.split(",", 1)[0]
+        if not (first.isascii() and first.isdigit() and int(first) < len(plan.points)):
+            continue
+        p = int(first)
+        row, _, got = line.rstrip("\n").rpartition(",")
+        if got != seal(plan, p, row):
+            bad.add(p)
+            continue
+        by_point.setdefault(p, []).append(line)
+    if bad:
+        print(f"warning: {journal}: {len(bad)} point(s) with rows that do not verify (edited or damaged); "
+              "they run again", file=sys.stderr)
+    done = {p for p, rows in by_point.items() if p not in bad and len(rows) == len(plan.scenarios[p].arms)}
     kept = "".join(line for p in sorted(done) for line in by_point[p])
     if kept != text:
         _atomic_write(journal, kept)
     return done
 
 
+def seal(plan: SweepPlan, p: int, row: str) -> str:
+    """A journal row's seal: hex digits of the SHA-256 of the point's resolved scenario and the row's text, so that a
+    row edited or copied from another sweep does not verify (an integrity check, not a signature)."""
+    scn = plan.scenarios[p].model_dump_json(exclude={"sweep": True, "run": {"chunk_size"}})
+    return hashlib.sha256(f"{scn}\n{row}".encode("utf-8")).hexdigest()[:SEAL_HEX]
+
+
+def sealed(plan: SweepPlan, p: int, rows: str) -> str:
+    """Journal lines of point p: each CSV line of `rows` with its seal as a last field."""
+    return "".join(f"{line},{seal(plan, p, line)}\n" for line in rows.splitlines())
+
+
+def unsealed(line: str) -> str:
+    """A journal line as sweep.csv shows it: without its seal."""
+    return line.rstrip("\n").rsplit(",", 1)[0] + "\n"
+
+
 def _append(journal: Path, text: str) -> None:
-    with journal.open("a", encoding="utf-8", newline="") as fh:
+    """Append to the journal, never through a symlink."""
+    fd = os.open(journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
 
 
 def _atomic_write(path: Path, text: str) -> None:
+    """Write a new file and rename it over `path` (a symlink at `path` is replaced, never written through)."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
+    if os.path.lexists(tmp):
+        os.unlink(tmp)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
     os.replace(tmp, path)
 
 
 def finish(plan: SweepPlan, folder: Path) -> Path:
     """sweep.csv from the journal: the header, then the points in order (each point's rows as written)."""
-    lines = (folder / JOURNAL).read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = [unsealed(line) for line in (folder / JOURNAL).read_text(encoding="utf-8").splitlines(keepends=True)]
     lines.sort(key=lambda line: int(line.split(",", 1)[0]))     # stable: a point's rows keep their order
     target = folder / "sweep.csv"
     _atomic_write(target, csv_rows([header(plan)]) + "".join(lines))
@@ -239,8 +279,20 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: Executor, force: bool = F
     With keep_patients, each (point, replicate) also writes points/point<p>-replicate<r>/patients.csv (finished points
     run without it are not rerun: a one-line warning on stderr says so). A new (point, replicate) starts only while
     fewer than `max_in_flight` tasks are pending (on a Dask cluster at least two per thread of the cluster, plus two);
-    the table does not depend on it.
+    the table does not depend on it. The folder is claimed while the sweep runs: a second sweep into it at the same
+    time gets FolderBusy (sim/folder_claim.py).
     """
+    folder = Path(folder)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SweepError(f"--out {folder}: cannot create the folder ({exc.strerror or exc})") from None
+    with Claim(folder):
+        return _run_sweep(plan, folder, executor, force, on_point, max_in_flight, keep_patients)
+
+
+def _run_sweep(plan: SweepPlan, folder: Path, executor: Executor, force: bool, on_point, max_in_flight: int,
+               keep_patients: bool) -> Path:
     done = open_folder(plan, folder, force)
     if keep_patients and done:
         _warn_missing_patients(plan, folder, done)
@@ -281,7 +333,7 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: Executor, force: bool = F
                     summaries.setdefault(p, {})[r] = _summary(runs.pop((p, r)))
                     if len(summaries[p]) == plan.replicates:
                         reps = summaries.pop(p)
-                        _append(folder / JOURNAL, point_rows(plan, p, [reps[k] for k in sorted(reps)]))
+                        _append(folder / JOURNAL, sealed(plan, p, point_rows(plan, p, [reps[k] for k in sorted(reps)])))
                         done.add(p)
                         if on_point is not None:
                             on_point(len(done), len(plan.points), p)

@@ -11,7 +11,8 @@ from matplotlib.figure import Figure
 # The package never chooses or changes matplotlib's backend, nor its global settings: figures are Figure objects
 # (no pyplot, so nothing is registered with a GUI or inline backend) drawn and saved inside this style.
 STYLE = {"svg.hashsalt": "nmosim", "figure.dpi": 100, "savefig.dpi": 120,
-         "font.size": 10, "legend.fontsize": 9, "axes.titlesize": 11}
+         "font.size": 10, "legend.fontsize": 9, "axes.titlesize": 11,
+         "text.parse_math": False}      # user text (titles, varied values) is drawn as written, never as mathtext
 
 
 def styled(figure_function):
