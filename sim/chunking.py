@@ -41,6 +41,7 @@ def run_arm(scn: Scenario, arm: Arm, cohort: Cohort, render: bool = True) -> Chu
         out.tallies += part.tallies
         out.attacks += part.attacks
         out.adverse_events += part.adverse_events
+        out.dosing += part.dosing
         for k, v in part.patients.items():
             out.patients.setdefault(k, []).extend(v)
     gc.unfreeze()

@@ -15,6 +15,7 @@ import simpy
 
 from .cohort import Cohort
 from .adverse_events import adverse_event_rows
+from .dosing_dataset import dosing_rows
 from .chunk_edss import ChunkEdss
 from .chunk_events import PatientEvents
 from .chunk_labs import PatientLabs
@@ -48,6 +49,8 @@ class ChunkResult:
     attacks: list[tuple] = field(default_factory=list)    # (patient, day, phenotype, acute, residual, pre_study), by patient
     adverse_events: list[tuple] = field(default_factory=list)   # (patient, day, term, who_grade, serious, outcome),
                                                                 # made with the events' text (run(render=True))
+    dosing: list[tuple] = field(default_factory=list)   # NONMEM-style dose and observation rows (sim/dosing_dataset.py),
+                                                        # made with the events' text (run(render=True))
 
 
 class ChunkSim(PatientEvents, PatientLabs):
@@ -383,8 +386,9 @@ class ChunkSim(PatientEvents, PatientLabs):
         self._finished = True
         self._finish()
         self._release()
-        if render:                    # tables wanted: the adverse-event rows from the records, then the events' text
+        if render:                    # tables wanted: adverse-event and dosing rows from the records, then the text
             self.res.adverse_events = adverse_event_rows(self.res.events)
+            self.res.dosing = dosing_rows(self.res.events, self.res.labs)
             self.res.events = rendered(self.res.events)
         return self.res
 

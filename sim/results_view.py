@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-TABLES = ("patients", "events", "labs", "survival", "time_to_event", "readouts", "adverse_events")
+TABLES = ("patients", "events", "labs", "survival", "time_to_event", "readouts", "adverse_events", "dosing")
 
 
 def frame(res, table: str):
@@ -34,6 +34,10 @@ def frame(res, table: str):
         from .adverse_events import AE_COLUMNS
 
         return pd.DataFrame(res.adverse_events, columns=list(AE_COLUMNS))
+    if table == "dosing":
+        from .dosing_dataset import DOSING_COLUMNS
+
+        return pd.DataFrame(res.dosing, columns=list(DOSING_COLUMNS))
     raise ValueError(f"no table {table!r} (tables: {', '.join(TABLES)})")
 
 

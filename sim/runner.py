@@ -13,6 +13,7 @@ import numpy as np
 from . import readouts
 from .adverse_events import AE_COLUMNS
 from .cohort import Cohort
+from .dosing_dataset import DOSING_COLUMNS, csv_lines
 from .executors import ordered_map
 from .outputs import ParquetSink, RunFolder, csv_rows, csv_text, json_text
 from .readouts.safety import merge_tally_counts
@@ -37,6 +38,7 @@ class Results:
     time_to_event: list[tuple] = field(default_factory=list)   # TTE_COLUMNS rows (sim/readouts/tables.py)
     readouts: list[tuple] = field(default_factory=list)   # READOUTS_COLUMNS rows: summary.json's estimates, flat
     adverse_events: list[tuple] = field(default_factory=list)   # AE_COLUMNS rows (sim/adverse_events.py)
+    dosing: list[tuple] = field(default_factory=list)   # DOSING_COLUMNS rows (sim/dosing_dataset.py)
     summary: dict = field(default_factory=dict)
 
     def tables(self) -> dict[str, str]:
@@ -51,6 +53,7 @@ class Results:
             "time_to_event.csv": csv_text(list(TTE_COLUMNS), self.time_to_event),
             "readouts.csv": csv_text(list(READOUTS_COLUMNS), self.readouts),
             "adverse_events.csv": csv_text(list(AE_COLUMNS), self.adverse_events),
+            "dosing.csv": csv_rows([DOSING_COLUMNS]) + csv_lines(self.dosing),
         }
 
     def frame(self, table: str):
@@ -177,6 +180,7 @@ def run(scn: Scenario, executor: Executor | None = None) -> Results:
         res.events.extend((out.arm, p, d, k, s) for p, d, k, s in part.events)
         res.labs.extend((out.arm, *row) for row in part.labs)
         res.adverse_events.extend((out.arm, *row) for row in part.adverse_events)
+        res.dosing.extend((out.arm, *row) for row in part.dosing)
 
     res.summary, extra = collect(scn, screening, simulate(scn, screening, "records", executor), keep)
     res.survival, res.time_to_event, res.readouts = extra["survival"], extra["time_to_event"], extra["readouts"]
@@ -186,7 +190,7 @@ def run(scn: Scenario, executor: Executor | None = None) -> Results:
 def run_to_folder(scn: Scenario, target: Path, source: str = "", overrides: tuple[str, ...] = (), force: bool = False,
                   executor: Executor | None = None, parquet: bool = False, figures: bool = True) -> dict:
     """Simulate the scenario and stream its tables into a fresh run folder chunk by chunk (memory follows the chunk,
-    plus the readout columns); with parquet, also patients/events/labs.parquet. The folder appears complete,
+    plus the readout columns); with parquet, also patients/events/labs/dosing.parquet. The folder appears complete,
     atomically, with figures/ (Kaplan-Meier, ARR, WBC, cumulative dose) unless figures=False. Returns the summary."""
     with RunFolder(target, force) as folder:
         sink = ParquetSink(folder.tmp) if parquet else None
@@ -195,6 +199,7 @@ def run_to_folder(scn: Scenario, target: Path, source: str = "", overrides: tupl
         folder.append("events.csv", csv_rows([EVENT_COLUMNS]))
         folder.append("labs.csv", csv_rows([LAB_COLUMNS]))
         folder.append("adverse_events.csv", csv_rows([AE_COLUMNS]))
+        folder.append("dosing.csv", csv_rows([DOSING_COLUMNS]))
 
         def write(out: ChunkOutput) -> None:
             text = out.text

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .chunking import simulate_chunk
+from .dosing_dataset import csv_lines, dosing_columns
 from .outputs import csv_rows
 from .readouts.safety import tally_counts
 from .scenario import Scenario
@@ -89,18 +90,20 @@ def run_chunk(task: ChunkTask) -> ChunkOutput:
 
 
 def chunk_text(arm: str, part) -> dict[str, str]:
-    """The CSV rows (no header) of a chunk's patients, events, labs and adverse events."""
+    """The CSV rows (no header) of a chunk's patients, events, labs, adverse events and dosing records."""
     p = part.patients
     return {
         "patients.csv": csv_rows(zip(*(p[c] for c in PATIENT_COLUMNS))),
         "events.csv": csv_rows((arm, pid, f"{d:.3f}", k, s) for pid, d, k, s in part.events),
         "labs.csv": csv_rows((arm, pid, f"{d:.3f}", w, a, lc, h, c) for pid, d, w, a, lc, h, c in part.labs),
         "adverse_events.csv": csv_rows((arm, *row) for row in part.adverse_events),
+        "dosing.csv": csv_lines(part.dosing, arm),
     }
 
 
-def chunk_columns(arm: str, part) -> dict[str, dict[str, list]]:
-    """The chunk's patients, events and labs as columns (table -> column -> values), for columnar files."""
+def chunk_columns(arm: str, part) -> dict[str, dict]:
+    """The chunk's patients, events, labs and dosing records as columns (table -> column -> values), for columnar
+    files."""
     ev = list(zip(*part.events)) or [[]] * 4
     lb = list(zip(*part.labs)) or [[]] * 7
     return {
@@ -109,6 +112,7 @@ def chunk_columns(arm: str, part) -> dict[str, dict[str, list]]:
                    "details": list(ev[3])},
         "labs": {"arm": [arm] * len(part.labs), "patient": list(lb[0]), "day": list(lb[1]),
                  **{c: list(lb[k]) for k, c in enumerate(LAB_COLUMNS[3:], start=2)}},
+        "dosing": dosing_columns(arm, part.dosing),
     }
 
 
