@@ -125,7 +125,7 @@ def _run_replicates(scn, scenario: Path, overrides: list[str], replicates: int, 
 
     from .outputs import csv_text, json_text
     from .replicates import ROW_COLUMNS, run_replicates
-    from .runner import manifest
+    from .runner import SCENARIO_COPY, manifest, scenario_text
     from .summary_text import format_replicates
 
     target = out / name if name else run_dir(out, scn, overrides, f"replicates{replicates}")
@@ -133,9 +133,11 @@ def _run_replicates(scn, scenario: Path, overrides: list[str], replicates: int, 
     tty = sys.stderr.isatty() and not quiet
     show = (lambda k, n: print(f"\rreplicate {k}/{n}", end="" if k < n else "\n", file=sys.stderr)) if tty else None
     rows, summary = run_replicates(scn, replicates, show)
+    text = scenario_text(str(scenario))
     files = {"replicates.csv": csv_text(ROW_COLUMNS, ([r.get(c) for c in ROW_COLUMNS] for r in rows)),
              "summary.json": json_text(summary),
-             "manifest.json": json_text(manifest(scn, str(scenario), tuple(overrides)) | {"replicates": replicates})}
+             **({SCENARIO_COPY: text} if text is not None else {}),
+             "manifest.json": json_text(manifest(scn, str(scenario), tuple(overrides), text) | {"replicates": replicates})}
     write_run(target, files, force=force)
     if not quiet:
         typer.echo(format_replicates(summary))

@@ -121,3 +121,25 @@ def swap_in(tmp: Path, target: Path) -> None:
         os.rename(old, target)
         raise
     remove_tree(old)
+
+
+def replace_file(path: Path, data: str | bytes | None = None, write=None) -> Path:
+    """Write a new file beside `path` and rename it over `path`: a reader never sees half a file, and a symlink at
+    `path` is replaced, never written through. `data` (text is UTF-8), or write(file object) for binary content."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    if os.path.lexists(tmp):
+        os.unlink(tmp)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if write is not None:
+                write(fh)
+            else:
+                fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        raise
+    return path

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import json
 from pathlib import Path
 
 from .figures.run import check_run_dir, read_json, run_figures
+from .folder_claim import replace_file
+from .runner import SCENARIO_COPY
 
 SOURCE_KEYS = ("source", "sources", "citation", "citations", "comment", "comments", "reference", "references", "ref")
 FIGURE_ORDER = ("km", "arr", "wbc", "cumulative_dose")
@@ -151,7 +154,8 @@ def figures_html(fig_dir: Path) -> str:
     """Every PNG of the figures folder, inlined as a base64 data URI."""
     out = []
     order = {name: i for i, name in enumerate(FIGURE_ORDER)}
-    for png in sorted(fig_dir.glob("*.png"), key=lambda p: (order.get(p.stem, len(order)), p.stem)):
+    pngs = [p for p in fig_dir.glob("*.png") if not p.is_symlink() and p.is_file()]     # the folder's own files only
+    for png in sorted(pngs, key=lambda p: (order.get(p.stem, len(order)), p.stem)):
         data = base64.b64encode(png.read_bytes()).decode("ascii")
         out.append(f'<figure><img src="data:image/png;base64,{data}" alt="{esc(png.stem)}">'
                    f"<figcaption>{esc(png.name)}</figcaption></figure>\n")
@@ -176,46 +180,34 @@ def find_sources(obj, path: str = "scenario") -> list[tuple[str, str]]:
     return found
 
 
-def scenario_file_text(manifest: dict) -> tuple[str | None, str]:
+def scenario_file_text(run_dir: Path, manifest: dict) -> tuple[str | None, str]:
     """The scenario's TOML text (comments kept: most citations are comments) and a note on where it came from.
 
-    The run folder keeps the resolved scenario but not the file, so the file is read from the manifest's
-    scenario_file when it still exists; the note says when it does not,
-    and whether the file still gives the run's resolved scenario."""
-    name = manifest.get("scenario_file") or ""
-    if not name:
-        return None, "The run did not record its scenario file, so its comments (citations) cannot be shown."
-    path = Path(name)
-    if not path.is_file():
-        where = "" if path.is_absolute() else " (a relative path is looked up from the current folder)"
-        return None, f"The scenario file {name} does not exist now{where}, so its comments (citations) cannot be shown."
+    The text is the copy the run wrote into its own folder (SCENARIO_COPY), shown when its SHA-256 matches the one
+    the manifest recorded; nothing outside the run folder is read (a manifest naming another file changes nothing)."""
+    copy = run_dir / SCENARIO_COPY
+    if copy.is_symlink() or not copy.is_file():
+        return None, (f"The run folder holds no copy of its scenario file ({SCENARIO_COPY}), so its comments "
+                      "(citations) cannot be shown; the resolved scenario below is complete.")
     try:
-        text = path.read_text(encoding="utf-8")
+        data = copy.read_bytes()
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, f"The scenario file {name} could not be read ({exc})."
-    return text, f"{path}, as it is now (read when this report was written){_same_note(path, manifest)}."
+        return None, f"{SCENARIO_COPY} could not be read ({exc})."
+    if hashlib.sha256(data).hexdigest() != manifest.get("scenario_file_sha256"):
+        return None, (f"{SCENARIO_COPY} does not match the SHA-256 the run recorded in manifest.json (changed since "
+                      "the run), so it is not shown; the resolved scenario below is the run's.")
+    return text, (f"{manifest.get('scenario_file') or 'the scenario file'} as the run read it (the copy in the run "
+                  f"folder, {SCENARIO_COPY}).")
 
 
-def _same_note(path: Path, manifest: dict) -> str:
-    from .outputs import json_text
-    from .scenario import load_scenario, resolved_dict
-
-    try:
-        now = json.loads(json_text(resolved_dict(load_scenario(path, manifest.get("overrides") or []))))
-        same = now == manifest.get("scenario")
-    except Exception:                       # noqa: BLE001 - any failure just means it cannot be confirmed
-        return "; it no longer loads, so it may differ from the run's scenario"
-    return ("; with the run's overrides it gives the run's resolved scenario" if same else
-            "; WARNING: it has changed since the run (it no longer gives the run's resolved scenario below)")
-
-
-def scenario_html(manifest: dict) -> str:
+def scenario_html(run_dir: Path, manifest: dict) -> str:
     """The sources cited in the resolved scenario, the scenario file with its comments, then the resolved scenario."""
     sources = find_sources(manifest.get("scenario", {}))
     out = (f"<h3>Sources in the scenario's fields ({len(sources)})</h3>\n"
            + _table(["where", "source"], [list(s) for s in sources], num_from=2)
            if sources else "<p>No sources recorded in the scenario's fields.</p>\n")
-    toml, note = scenario_file_text(manifest)
+    toml, note = scenario_file_text(run_dir, manifest)
     out += f"<h3>Scenario file, with its comments</h3>\n<p class=note>{esc(note)}</p>\n"
     if toml is not None:
         out += f"<pre class=toml>{esc(toml)}</pre>\n"
@@ -240,20 +232,29 @@ def write_report(run_dir: Path) -> Path:
     """Write run_dir/report.html (figures made first when run_dir/figures/ holds none); return its path."""
     run_dir = check_run_dir(run_dir)
     summary, manifest = read_json(run_dir / "summary.json"), read_json(run_dir / "manifest.json")
-    if "arms" not in summary:
+    if not isinstance(manifest, dict):
+        raise ValueError(f"{run_dir / 'manifest.json'}: not as nmosim writes it (not a JSON object)")
+    if not isinstance(summary, dict) or not isinstance(summary.get("arms"), dict):
         raise ValueError(f"{run_dir}: not a single-run folder (summary.json has no arms)")
     fig_dir = run_dir / "figures"
-    if not fig_dir.is_dir() or not any(fig_dir.glob("*.png")):
-        run_figures(run_dir)
-    parts = [header_html(summary, manifest, run_dir),
-             "<h2>Readouts per arm</h2>\n", readouts_html(summary),
-             "<h2>Comparison with the reference arm</h2>\n", comparison_html(summary.get("comparison") or {}),
-             "<h2>Figures</h2>\n", figures_html(fig_dir),
-             "<h2>Screening log</h2>\n", screening_html(summary.get("screening") or {}),
-             "<h2>Scenario</h2>\n", scenario_html(manifest)]
+    if fig_dir.is_symlink():
+        raise ValueError(f"{fig_dir}: is a symbolic link; nmosim reads and writes only inside the run folder")
+    try:
+        if not fig_dir.is_dir() or not any(fig_dir.glob("*.png")):
+            run_figures(run_dir)
+        parts = [header_html(summary, manifest, run_dir),
+                 "<h2>Readouts per arm</h2>\n", readouts_html(summary),
+                 "<h2>Comparison with the reference arm</h2>\n", comparison_html(summary.get("comparison") or {}),
+                 "<h2>Figures</h2>\n", figures_html(fig_dir),
+                 "<h2>Screening log</h2>\n", screening_html(summary.get("screening") or {}),
+                 "<h2>Scenario</h2>\n", scenario_html(run_dir, manifest)]
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, UnicodeDecodeError) as exc:
+        if isinstance(exc, ValueError) and str(exc).startswith(str(run_dir)):
+            raise                                   # already one line naming the file
+        detail = " ".join(str(exc).split())[:120]
+        raise ValueError(f"{run_dir}: its summary.json, manifest.json or tables are not as nmosim writes them "
+                         f"({type(exc).__name__}: {detail}); run the scenario again for a fresh folder") from None
     doc = ("<!DOCTYPE html>\n<html lang=en>\n<head>\n<meta charset=utf-8>\n"
            f"<title>{esc(summary.get('scenario', 'run'))} - nmosim report</title>\n<style>{STYLE}</style>\n</head>\n"
            f"<body>\n{''.join(parts)}</body>\n</html>\n")
-    out = run_dir / "report.html"
-    out.write_text(doc, encoding="utf-8")
-    return out
+    return replace_file(run_dir / "report.html", doc)

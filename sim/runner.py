@@ -1,6 +1,7 @@
 """Running a scenario: screen the cohort once, simulate each arm on it, collect tables and the summary."""
 from __future__ import annotations
 
+import hashlib
 import platform
 from collections import Counter
 from concurrent.futures import Executor
@@ -76,7 +77,10 @@ class Results:
         """Every file of the run folder, as text."""
         out = self.tables()
         out["summary.json"] = json_text(self.summary)
-        out["manifest.json"] = json_text(manifest(self.scenario, source, overrides))
+        text = scenario_text(source)
+        if text is not None:
+            out[SCENARIO_COPY] = text
+        out["manifest.json"] = json_text(manifest(self.scenario, source, overrides, text))
         return out
 
 
@@ -90,9 +94,24 @@ def versions() -> dict[str, str]:
     return v
 
 
-def manifest(scn: Scenario, source: str, overrides: tuple[str, ...]) -> dict:
+SCENARIO_COPY = "scenario.toml"     # the scenario file's text as the run read it; the report shows this copy
+
+
+def scenario_text(source: str) -> str | None:
+    """The scenario file's text now (None without a readable file), copied into the run folder with its SHA-256 in
+    the manifest, so that the report never has to read a path outside the run folder."""
+    if not source:
+        return None
+    try:
+        return Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def manifest(scn: Scenario, source: str, overrides: tuple[str, ...], text: str | None = None) -> dict:
     return {
         "scenario_file": source,
+        "scenario_file_sha256": None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest(),
         "overrides": list(overrides),
         "seed": scn.run.seed,
         "replicate": scn.run.replicate,
@@ -218,7 +237,10 @@ def run_to_folder(scn: Scenario, target: Path, source: str = "", overrides: tupl
         folder.append("time_to_event.csv", csv_text(list(TTE_COLUMNS), extra["time_to_event"]))
         folder.append("readouts.csv", csv_text(list(READOUTS_COLUMNS), extra["readouts"]))
         folder.append("summary.json", json_text(summary))
-        folder.append("manifest.json", json_text(manifest(scn, source, overrides)))
+        text = scenario_text(source)
+        if text is not None:
+            folder.append(SCENARIO_COPY, text)
+        folder.append("manifest.json", json_text(manifest(scn, source, overrides, text)))
         if figures:
             from .figures.run import run_figures
 

@@ -11,9 +11,7 @@ uses its own scenario with `run.replicate` = replicate, so the rows are the ones
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -23,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .executors import DaskExecutor
-from .folder_claim import Claim
+from .folder_claim import Claim, replace_file
 from .outputs import csv_rows
 from .replicates import READOUTS, _get, rejection
 from .runner import ArmCollector, summarize
@@ -249,13 +247,7 @@ def _append(journal: Path, text: str) -> None:
 
 def _atomic_write(path: Path, text: str) -> None:
     """Write a new file and rename it over `path` (a symlink at `path` is replaced, never written through)."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    if os.path.lexists(tmp):
-        os.unlink(tmp)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    replace_file(path, text)
 
 
 def finish(plan: SweepPlan, folder: Path) -> Path:

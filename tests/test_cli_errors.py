@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MITONMO = ROOT / "scenarios" / "mitonmo.toml"
 FAST = ["--set", "run.patients=5", "--set", "run.follow_up_days=120"]
 RUN_FILES = {"manifest.json", "patients.csv", "events.csv", "labs.csv", "survival.csv", "time_to_event.csv",
-             "readouts.csv", "adverse_events.csv", "summary.json", "figures"}
+             "readouts.csv", "adverse_events.csv", "dosing.csv", "scenario.toml", "summary.json", "figures"}
 COMMANDS = ["run", "validate"]
 
 

@@ -16,7 +16,7 @@ def test_cli_replicates_write_table_summary_and_refuse_to_overwrite(tmp_path):
     assert "power against 'untreated'" in r.stdout and "type-I error" in r.stdout
     (folder,) = out.iterdir()           # --set changed the scenario: its hash is in the name
     assert folder.name.startswith("kim2011-seed2011-") and folder.name.endswith("-replicates3")
-    assert {p.name for p in folder.iterdir()} == {"replicates.csv", "summary.json", "manifest.json"}
+    assert {p.name for p in folder.iterdir()} == {"replicates.csv", "summary.json", "manifest.json", "scenario.toml"}
     rows = list(csv.DictReader((folder / "replicates.csv").open()))
     assert len(rows) == 3 * 3 and {row["replicate"] for row in rows} == {"0", "1", "2"}
     s = json.loads((folder / "summary.json").read_text())

@@ -17,7 +17,7 @@ def test_cli_run_writes_figures_and_report_is_self_contained(tmp_path):
     html = (run / "report.html").read_text(encoding="utf-8")
     assert not re.search(r"https?://", html) and "<link" not in html and "<script src" not in html
     assert html.count("data:image/png;base64,") == len([f for f in figs if f.endswith(".png")])
-    assert "dose_mg_per_m2 = 12 },                          # NCT02021825: full dose" in html   # a TOML comment
+    assert "dose_mg_per_m2 = 12 },                          # [NCT02021825]: full dose" in html   # a TOML comment
 
 
 def test_cli_report_on_a_folder_that_is_not_a_run_is_one_line_exit_2(tmp_path):

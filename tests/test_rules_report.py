@@ -108,31 +108,38 @@ def test_rules_report_refuses_a_folder_without_summary(tmp_path):
 
 
 def test_rules_report_embeds_the_scenario_file_with_its_comments(report):
-    """Most citations are TOML comments, which the resolved scenario loses: the file's text is in the report, escaped."""
-    _, text = report
+    """Most citations are TOML comments, which the resolved scenario loses: the file's text, as the run copied it into
+    its folder, is in the report, escaped."""
+    run, text = report
     toml = bundled()["compare-regimens"].read_text(encoding="utf-8")
+    assert (run / "scenario.toml").read_text(encoding="utf-8") == toml
     comments = [line for line in toml.splitlines() if line.lstrip().startswith("#")]
     assert len(comments) >= 3
     block = re.search(r"<pre class=toml>(.*?)</pre>", text, re.S)
     assert block and html.unescape(block.group(1)).replace(":&#47;&#47;", "://") == toml
-    assert "gives the run&#x27;s resolved scenario" in text
+    assert "as the run read it" in text
 
 
-def test_rules_report_says_when_the_scenario_file_is_gone_or_changed(tmp_path, report):
+def test_rules_report_reads_only_its_own_copy_of_the_scenario(tmp_path, report):
+    """A manifest naming another file changes nothing (the report never reads a path from it); a copy changed since
+    the run, or none, is not shown, with a note."""
     run, _ = report
     copy = tmp_path / "copy"
     shutil.copytree(run, copy)
     manifest = json.loads((copy / "manifest.json").read_text())
-    scenario = tmp_path / "edited.toml"
-    scenario.write_text(bundled()["compare-regimens"].read_text().replace("seed = ", "seed = 1", 1)
-                        + "\n# an added comment\n")
-    for name, expect in ((str(tmp_path / "gone.toml"), "does not exist now"), ("", "did not record its scenario file"),
-                         (str(scenario), "it has changed since the run")):
-        manifest["scenario_file"] = name
-        (copy / "manifest.json").write_text(json.dumps(manifest))
-        text = write_report(copy).read_text(encoding="utf-8")
-        assert expect in text, name
-        assert ("# an added comment" in text) == (name == str(scenario))
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-LINE\n")
+    manifest["scenario_file"] = str(secret)
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    text = write_report(copy).read_text(encoding="utf-8")
+    assert "TOP-SECRET-LINE" not in text and "as the run read it" in text
+    (copy / "scenario.toml").write_text((copy / "scenario.toml").read_text() + "\n# an added comment\n")
+    text = write_report(copy).read_text(encoding="utf-8")
+    assert "does not match the SHA-256" in text and "# an added comment" not in text
+    (copy / "scenario.toml").unlink()
+    (copy / "scenario.toml").symlink_to(secret)
+    text = write_report(copy).read_text(encoding="utf-8")
+    assert "holds no copy" in text and "TOP-SECRET-LINE" not in text
 
 
 def test_rules_report_regression_to_the_mean_keeps_its_numbers(report):

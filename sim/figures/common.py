@@ -8,6 +8,8 @@ import functools
 import matplotlib
 from matplotlib.figure import Figure
 
+from ..folder_claim import replace_file
+
 # The package never chooses or changes matplotlib's backend, nor its global settings: figures are Figure objects
 # (no pyplot, so nothing is registered with a GUI or inline backend) drawn and saved inside this style.
 STYLE = {"svg.hashsalt": "nmosim", "figure.dpi": 100, "savefig.dpi": 120,
@@ -72,6 +74,7 @@ def save(fig, base: Path) -> list[Path]:
     with matplotlib.rc_context(STYLE):
         for ext in ("png", "svg"):
             path = base.with_suffix(f".{ext}")
-            fig.savefig(path, metadata={"Date": None} if ext == "svg" else None, bbox_inches="tight")
+            replace_file(path, write=lambda fh, ext=ext: fig.savefig(fh, format=ext, bbox_inches="tight",
+                                                                      metadata={"Date": None} if ext == "svg" else None))
             out.append(path)
     return out

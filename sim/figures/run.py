@@ -28,6 +28,8 @@ def check_run_dir(run_dir: Path, names: tuple[str, ...] = RUN_FILES) -> Path:
     if not run_dir.is_dir():
         raise ValueError(f"{run_dir}: not a folder")
     for name in names:
+        if (run_dir / name).is_symlink():
+            raise ValueError(f"{run_dir / name}: is a symbolic link; nmosim reads only a run folder's own files")
         if not (run_dir / name).is_file():
             replicates = (run_dir / "replicates.csv").is_file()
             kind = "a replicates folder, not a single run" if replicates else "not a run folder"
@@ -47,6 +49,9 @@ def run_figures(run_dir: Path) -> list[Path]:
     """Write km, arr, wbc and cumulative_dose (each PNG and SVG) into run_dir/figures/; return the paths written."""
     run_dir = check_run_dir(run_dir)
     out = run_dir / "figures"
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise ValueError(f"{out}: is not a folder of the run (a symbolic link or a file); nmosim writes only inside "
+                         "the run folder: remove it")
     out.mkdir(exist_ok=True)
     summary, manifest = read_json(run_dir / "summary.json"), read_json(run_dir / "manifest.json")
     title = summary.get("scenario") or run_dir.name
