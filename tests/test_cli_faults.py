@@ -250,3 +250,43 @@ def test_cli_faults_killing_the_parent_stops_its_workers(tmp_path):
     p.kill()
     p.wait(timeout=30)
     assert _wait_for(lambda: not any(_alive(w) for w in workers), timeout=20), [w for w in workers if _alive(w)]
+
+
+def _killed_at(args: list, cwd: Path, after_s: float) -> int | None:
+    """Start nmosim, SIGKILL it `after_s` seconds later (None if it finished first: its exit code then)."""
+    p = subprocess.Popen([sys.executable, "-m", "sim", *map(str, args)], cwd=cwd, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        return p.wait(timeout=after_s)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        return None
+
+
+def _folder_bytes(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix in (".csv", ".json")}
+
+
+def test_cli_faults_kill_9_at_random_moments_then_resume_to_identical_tables(tmp_path):
+    import random
+
+    rng = random.Random(16)
+    run = ["run", "mitonmo", "--set", "run.patients=600", "--quiet", "--name", "r"]
+    clean = tmp_path / "clean"
+    assert nmosim(*run, "--out", clean, cwd=tmp_path).returncode == 0
+    out = tmp_path / "killed"
+    for _ in range(3):
+        _killed_at([*run, "--out", out], tmp_path, rng.uniform(0.3, 2.5))
+        assert not (out / "r").exists() or _folder_bytes(out / "r") == _folder_bytes(clean / "r")
+    r = nmosim(*run, "--out", out, cwd=tmp_path) if not (out / "r").exists() else None
+    assert r is None or r.returncode == 0, r.stderr
+    assert _folder_bytes(out / "r") == _folder_bytes(clean / "r")
+    assert hidden(out) == []                                       # leftovers of the kills cleared
+    sweep = ["sweep", "mitonmo", "--set", "run.patients=40", "--set", "run.follow_up_days=200",
+             "--vary", "run.seed=1,2,3,4,5,6", "--quiet"]
+    assert nmosim(*sweep, "--out", tmp_path / "sw-clean", cwd=tmp_path).returncode == 0
+    for _ in range(4):
+        _killed_at([*sweep, "--out", tmp_path / "sw"], tmp_path, rng.uniform(0.5, 3.0))
+    assert nmosim(*sweep, "--out", tmp_path / "sw", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "sw" / "sweep.csv").read_bytes() == (tmp_path / "sw-clean" / "sweep.csv").read_bytes()
