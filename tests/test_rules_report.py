@@ -79,7 +79,7 @@ def test_rules_report_lists_the_sources_and_the_resolved_scenario(report):
     scenario = json.loads((run / "manifest.json").read_text())["scenario"]
     sources = find_sources(scenario)
     assert len(sources) >= 10
-    assert "references §5: median onset 43 (Oxford); assumption: sd" in text
+    assert "[Chen2025]: median onset 43 (Oxford); assumption: sd" in text
     assert re.search(r"<pre>\{\s*&quot;title&quot;", text)
     assert "&quot;wbc_bands&quot;" in text
 

@@ -33,7 +33,7 @@ def median_iqr(x) -> dict:
 
 
 def arr_reduction(pre_arr, on_arr) -> dict:
-    """Median per-patient ARR before and during treatment, the reduction of the medians (as the seeds report), and the median of per-patient reductions."""
+    """Median per-patient ARR before and during treatment, the reduction of the medians (as [Kim2011] reports it), and the median of per-patient reductions."""
     pre, on = np.asarray(pre_arr, float), np.asarray(on_arr, float)
     if pre.size == 0:
         return {"median_pre_study": None, "median_on_study": None, "median_reduction_percent": None,
