@@ -1,6 +1,6 @@
 """Engine cost as machine instructions (prints figures; not a test): deterministic where wall time is noisy.
 
-    python benchmarks/count_instructions.py [--patients N] [--years Y] [--code DIR]
+    python benchmarks/count_instructions.py [--patients N] [--years Y] [--rows] [--code DIR]
 
 Runs the engine on the mitoxantrone arm of scenarios/mitonmo.toml under valgrind's callgrind twice, once with the
 setup only (imports, scenario, cohort) and once with setup and one engine run, and prints the difference: the
@@ -33,18 +33,19 @@ scn = sim.load_scenario(Path(sys.argv[1]) / "scenarios" / "mitonmo.toml",
 arm = next(a for a in scn.arms if isinstance(a.regimen, Mitoxantrone))
 cohort = build_cohort(scn)
 if sys.argv[4] == "1":
-    run_arm(scn, arm, cohort, render=False)
+    run_arm(scn, arm, cohort, render=sys.argv[5] == "1")
 """
 
 
-def instructions(code: Path, patients: int, days: int, engine: bool) -> int:
-    """Instructions (callgrind's Ir) of one Python process: setup, and the engine run when `engine`."""
+def instructions(code: Path, patients: int, days: int, engine: bool, rows: bool = False) -> int:
+    """Instructions (callgrind's Ir) of one Python process: setup, and the engine run when `engine` (with the event
+    and lab rows and their text when `rows`)."""
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "run.py"
         script.write_text(_RUN)
         env = dict(os.environ, PYTHONPATH=str(code))
         out = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out", sys.executable,
-                              str(script), str(code), str(patients), str(days), "1" if engine else "0"],
+                              str(script), str(code), str(patients), str(days), "1" if engine else "0", "1" if rows else "0"],
                              env=env, capture_output=True, text=True, cwd=tmp)
         found = re.search(r"Collected : (\d+)", out.stderr)
         if out.returncode != 0 or not found:
@@ -56,17 +57,21 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--patients", type=int, default=2000)
     ap.add_argument("--years", type=float, default=2.0)
+    ap.add_argument("--rows", action="store_true",
+                    help="keep event and lab rows with their text, as a run that writes tables (default: readouts only, "
+                         "as replicates and target checks run)")
     ap.add_argument("--code", type=Path, default=ROOT, help="folder with sim/ and scenarios/ (default: this checkout)")
     a = ap.parse_args(argv)
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed (Debian: apt-get install valgrind)")
     days = int(round(a.years * 365))
     setup = instructions(a.code, a.patients, days, False)
-    total = instructions(a.code, a.patients, days, True)
+    total = instructions(a.code, a.patients, days, True, a.rows)
     engine = total - setup
     py = a.patients * days / 365.25
     print(f"code       : {a.code}")
-    print(f"run        : mitonmo.toml, mitoxantrone arm, {a.patients} patients x {days} d = {py:,.0f} patient-years")
+    print(f"run        : mitonmo.toml, mitoxantrone arm, {a.patients} patients x {days} d = {py:,.0f} patient-years, "
+          + ("with event and lab rows" if a.rows else "readouts only"))
     print(f"setup      : {setup / 1e9:8.3f} G instructions (imports, scenario, cohort)")
     print(f"engine     : {engine / 1e9:8.3f} G instructions   {engine / py / 1e6:8.3f} M per patient-year")
 
