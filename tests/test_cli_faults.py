@@ -210,10 +210,12 @@ def _wait_for(cond, timeout: float = 60.0) -> bool:
 def test_cli_faults_sigterm_and_ctrl_c_leave_nothing_and_the_rerun_needs_no_force(tmp_path, sig):
     out = tmp_path / "outputs"
     args = ["run", "mitonmo", "--set", "run.patients=3000", "--out", out, "--quiet", "--name", "big"]
-    # a shell's background job starts with SIGINT ignored (and Python then keeps it so): give the run a terminal's
-    p = subprocess.Popen([sys.executable, "-m", "sim", *map(str, args)], cwd=tmp_path, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True,
-                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    # a shell's background job starts with SIGINT ignored (and Python then keeps it so): the run gets a terminal's
+    # Ctrl-C handler back first (in the child itself: a preexec_fn can deadlock a threaded parent)
+    boot = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "sys.argv = ['nmosim', *sys.argv[1:]]; runpy.run_module('sim', run_name='__main__')")
+    p = subprocess.Popen([sys.executable, "-c", boot, *map(str, args)], cwd=tmp_path, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
     assert _wait_for(lambda: any(".tmp-" in n for n in hidden(out)))
     time.sleep(0.5)
     p.send_signal(sig)
