@@ -204,8 +204,8 @@ def design_points(varies: list[Vary], design: str, samples: int | None, seed: in
     if not varies:
         raise SweepError("sweep: nothing to vary (give at least one --vary PATH=VALUES)")
     check_distinct(varies)
-    if samples is not None and not 1 <= samples <= MAX_DESIGN_POINTS:
-        raise SweepError(f"--samples {samples}: must be from 1 to {MAX_DESIGN_POINTS:,}")
+    if samples is not None and samples > MAX_DESIGN_POINTS:
+        raise SweepError(f"--samples {samples}: at most {MAX_DESIGN_POINTS:,} points")
     if design == "grid":
         size = math.prod(len(v.values) for v in varies if v.kind != "bounds")
         if size > MAX_DESIGN_POINTS:
