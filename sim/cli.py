@@ -1,7 +1,6 @@
 """The `nmosim` command: a thin typer layer over the Python API."""
 from __future__ import annotations
 
-import errno
 from pathlib import Path
 
 import typer
@@ -9,6 +8,7 @@ import typer
 from .bundled import bundled, describe, resolve
 from .cohort import CohortError
 from .config import MAX_DESIGN_POINTS, MAX_REPLICATES
+from .failures import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_MACHINE, os_error_line, stop_on_sigterm
 from .outputs import OutputExists, check_target, run_dir, write_run
 from .scenario import ScenarioError, load_scenario
 
@@ -343,45 +343,6 @@ def scenarios() -> None:
         typer.echo(f"{name.ljust(width)}  {describe(path)}")
 
 
-EXIT_INPUT = 2          # the input is wrong: scenario, option, or a path that cannot be used as given
-EXIT_MACHINE = 3        # the machine failed: disk full, I/O error, out of memory (the same command may work later)
-EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM: the run's temporary folder is removed, nothing half-written stays
-
-_HINTS = {
-    errno.EACCES: "no permission: choose another --out", errno.EPERM: "no permission: choose another --out",
-    errno.EROFS: "read-only file system: choose another --out",
-    errno.ENOSPC: "the disk is full: free space or choose another --out",
-    errno.EDQUOT: "the disk quota is used up: free space or choose another --out",
-    errno.ENAMETOOLONG: "the name is too long for the file system: shorten --out, --name or run.name",
-    errno.ENOTDIR: "a file is in the way where a folder is needed: choose another --out",
-    errno.EEXIST: "a file is in the way where a folder is needed: choose another --out",
-    errno.EISDIR: "a folder is in the way where a file is needed",
-    errno.ENOENT: "no such file or folder", errno.ELOOP: "too many symbolic links (or a link where none may be)",
-    errno.EMFILE: "too many open files", errno.EIO: "input/output error of the disk",
-}
-_MACHINE = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EMFILE}
-
-
-def os_error_line(exc: OSError) -> tuple[str, int]:
-    """One line for an operating-system error (the path, what happened, what to do) and its exit code."""
-    path = exc.filename if exc.filename is not None else ""
-    what = _HINTS.get(exc.errno, exc.strerror or type(exc).__name__)
-    if exc.errno in _HINTS and exc.strerror and exc.errno not in (errno.ENOENT,):
-        what = f"{exc.strerror.lower()} ({what})" if exc.strerror.lower() not in what else what
-    line = f"error: {path}: {what}" if path else f"error: {what}"
-    return line, EXIT_MACHINE if exc.errno in _MACHINE else EXIT_INPUT
-
-
-def _stop_on_sigterm() -> None:
-    """SIGTERM ends the program as Ctrl-C does: context managers run, so temporary folders are removed."""
-    import signal
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, handler)
-
-
 def main() -> None:
     """Entry point: usage errors (unknown option, bad value) as one line on stderr with exit code 2, like bad scenarios;
     operating-system errors and exhausted memory as one line (exit 2 when the path given cannot be used, 3 when the
@@ -394,7 +355,7 @@ def main() -> None:
         from click.exceptions import UsageError
         NoArgsIsHelpError = getattr(__import__("click.exceptions", fromlist=["x"]), "NoArgsIsHelpError", ())
 
-    _stop_on_sigterm()
+    stop_on_sigterm()
     try:
         code = app(standalone_mode=False)
     except NoArgsIsHelpError as exc:
