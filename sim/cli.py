@@ -61,7 +61,7 @@ def schema() -> None:
 
 
 @app.command()
-def validate(scenario: Path = typer.Argument(..., help="Scenario TOML file or bundled scenario name."),
+def validate(scenario: Path = typer.Argument(..., metavar="SCENARIO", help="Scenario TOML file or bundled scenario name."),
              overrides: list[str] = SetOpt) -> None:
     """Check a scenario file (and overrides) without running it."""
     try:
@@ -75,7 +75,7 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario TOML file or bu
 
 @app.command()
 def run(
-    scenario: Path = typer.Argument(..., help="Scenario TOML file or bundled scenario name (see `nmosim scenarios`)."),
+    scenario: Path = typer.Argument(..., metavar="SCENARIO", help="Scenario TOML file or bundled scenario name (see `nmosim scenarios`)."),
     overrides: list[str] = SetOpt,
     out: Path = typer.Option(Path("outputs"), "--out", help="Folder that receives the run folder."),
     force: bool = typer.Option(False, "--force", help="Replace an existing run folder."),
@@ -146,7 +146,7 @@ def _run_replicates(scn, scenario: Path, overrides: list[str], replicates: int, 
 
 @app.command()
 def sweep(
-    scenario: Path = typer.Argument(..., help="Scenario TOML file or bundled scenario name."),
+    scenario: Path = typer.Argument(..., metavar="SCENARIO", help="Scenario TOML file or bundled scenario name."),
     vary: list[str] = typer.Option([], "--vary", metavar="PATH=VALUES",
                                    help="A field to vary: a list 6,9,12, a range 0.2:0.9:8 (start:stop:count) or, "
                                         "for lhs/sobol, bounds 0.2..0.9. Repeatable. Default: the [sweep] table."),
@@ -220,7 +220,7 @@ def _progress(quiet: bool):
 
 @app.command()
 def explain(
-    scenario: Path = typer.Argument(..., help="Scenario TOML file or bundled scenario name."),
+    scenario: Path = typer.Argument(..., metavar="SCENARIO", help="Scenario TOML file or bundled scenario name."),
     patient: int = typer.Option(..., "--patient", min=0, help="The patient, 0-based in enrolment order."),
     arm: str = typer.Option(None, "--arm", help="The arm (default: the first)."),
     overrides: list[str] = SetOpt,
@@ -247,7 +247,7 @@ def explain(
 
 @app.command()
 def demo(
-    name: str = typer.Argument(None, help="The demonstration to run (omit to list them)."),
+    name: str = typer.Argument(None, metavar="NAME", help="The demonstration to run (omit to list them)."),
     out: Path = typer.Option(Path("outputs"), "--out", help="Folder that receives demo-<name>/."),
     replicates: int = typer.Option(100, "--replicates", min=1,
                                    help="Replicate trials per point (trial-size only; ~0.5 s each, 20 for a quick run)."),
@@ -278,7 +278,7 @@ def demo(
 
 
 @app.command()
-def report(run_dir: Path = typer.Argument(..., help="A run folder written by `nmosim run`.")) -> None:
+def report(run_dir: Path = typer.Argument(..., metavar="RUN_DIR", help="A run folder written by `nmosim run`.")) -> None:
     """Write RUN_DIR/report.html: one self-contained page (figures inline, tables, the scenario and its sources)."""
     from .report import write_report
 
