@@ -1,4 +1,9 @@
-"""The figures of one run folder: Kaplan-Meier curves, pooled ARR, WBC spaghetti, cumulative mitoxantrone dose."""
+"""The figures of one run folder: Kaplan-Meier curves, pooled ARR, WBC spaghetti, cumulative mitoxantrone dose.
+
+Each figure function draws a new figure and saves it as base.png and base.svg (the paths returned), or, given
+`ax=` (a matplotlib Axes), draws into that Axes and returns its figure without saving anything; with neither a
+base nor an Axes it returns the new figure unsaved. sim/figures/notebook.py gives them a `Results` or a run folder.
+"""
 from __future__ import annotations
 
 import csv
@@ -8,6 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 
 from .common import legend_outside, save, shade_bands, styled, subplots
 
@@ -128,6 +134,21 @@ def read_labs(path: Path, limit: int = MAX_WBC_PATIENTS) -> dict[str, dict[str, 
     return {a: p for a, p in labs.items() if p}
 
 
+def _axes(ax, **figure):
+    """(figure, axes, new): the given Axes and its figure, or a new figure (subplots(**figure)) and its axes."""
+    if ax is None:
+        fig, ax = subplots(**figure)
+        return fig, ax, True
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax: expected a matplotlib Axes, got {type(ax).__name__}")
+    return ax.figure, ax, False
+
+
+def _done(fig, base: Path | None, new: bool):
+    """A new figure saved as base.png/.svg (the paths); otherwise the figure, not saved."""
+    return save(fig, base) if new and base is not None else fig
+
+
 def _legend(ax, **kw) -> None:
     """A legend to the right of the plot (outside the data) when the axes hold more than one labelled series."""
     if len(ax.get_legend_handles_labels()[0]) > 1:
@@ -135,9 +156,9 @@ def _legend(ax, **kw) -> None:
 
 
 @styled
-def km_figure(surv: dict, end_day: dict, arms: list[str], title: str, level: str, base: Path) -> list[Path]:
+def km_figure(surv: dict, end_day: dict, arms: list[str], title: str, level: str, base: Path | None, ax=None):
     """Kaplan-Meier step curves of time to first relapse per arm, with the pointwise CI shaded."""
-    fig, ax = subplots(figsize=(7, 4.5))
+    fig, ax, new = _axes(ax, figsize=(7, 4.5))
     for n, arm in enumerate([a for a in arms if a in surv] + [a for a in surv if a not in arms]):
         rows = sorted(surv[arm])
         end = max(end_day.get(arm, 0.0), rows[-1][0])
@@ -150,7 +171,7 @@ def km_figure(surv: dict, end_day: dict, arms: list[str], title: str, level: str
            title=f"{title}: time to first relapse (Kaplan-Meier, {level} CI)")
     ax.grid(alpha=0.3)
     _legend(ax)
-    return save(fig, base)
+    return _done(fig, base, new)
 
 
 def daily_steps(rows: list[tuple], end: float) -> list[tuple]:
@@ -166,10 +187,10 @@ def daily_steps(rows: list[tuple], end: float) -> list[tuple]:
 
 
 @styled
-def arr_figure(summary: dict, title: str, level: str, base: Path) -> list[Path]:
+def arr_figure(summary: dict, title: str, level: str, base: Path | None, ax=None):
     """Pooled ARR by arm with its CI (follow-up and on treatment): one row per arm, forest style."""
     arms = list(summary.get("arms", {}))
-    fig, ax = subplots(figsize=(7, 1.2 + 0.55 * max(len(arms), 1)))
+    fig, ax, new = _axes(ax, figsize=(7, 1.2 + 0.55 * max(len(arms), 1)))
     series = [("whole follow-up", lambda a: a["arr_pooled_per_year"], "o", 0.0),
               ("on treatment", lambda a: a.get("on_treatment", {}).get("arr_pooled_per_year"), "s", 0.22)]
     for k, (label, get, marker, dy) in enumerate(series):
@@ -188,18 +209,30 @@ def arr_figure(summary: dict, title: str, level: str, base: Path) -> list[Path]:
            title=f"{title}: pooled annualised relapse rate")
     ax.grid(axis="x", alpha=0.3)
     _legend(ax)
-    return save(fig, base)
+    return _done(fig, base, new)
 
 
 @styled
-def wbc_figure(labs: dict, bands: dict, title: str, base: Path) -> list[Path]:
-    """Each kept patient's observed WBC over time, one panel per arm with labs; dose bands shaded, 4.0 dashed."""
+def wbc_figure(labs: dict, bands: dict, title: str, base: Path | None, ax=None):
+    """Each kept patient's observed WBC over time, one panel per arm with labs; dose bands shaded, 4.0 dashed.
+
+    `ax`: one Axes per arm of `labs` (a single Axes when there is one arm), drawn into without a figure title."""
     arms = list(labs)
+    if not arms:
+        raise ValueError("wbc: no arm has WBC draws to draw")
     top = max(w for pats in labs.values() for pts in pats.values() for _, w in pts) * 1.05
-    fig, axes = subplots(len(arms), 1, figsize=(9, 3.2 * len(arms)), squeeze=False, sharex=True,
+    if ax is None:
+        fig, axes = subplots(len(arms), 1, figsize=(9, 3.2 * len(arms)), squeeze=False, sharex=True,
                              layout="constrained")
+        panels, new = [row[0] for row in axes], True
+    else:
+        panels = [ax] if isinstance(ax, Axes) else list(np.ravel(np.asarray(ax, dtype=object)))
+        if len(panels) != len(arms) or not all(isinstance(a, Axes) for a in panels):
+            raise ValueError(f"wbc: give one Axes per arm drawn ({len(arms)}: {', '.join(arms)}), got "
+                             f"{len(panels)}; or choose the arms to draw")
+        fig, new = panels[0].figure, False
     for n, arm in enumerate(arms):
-        ax = axes[n][0]
+        ax = panels[n]
         arm_bands = [(b["low_10e9_per_l"], b.get("high_10e9_per_l"), b["dose_mg_per_m2"])
                      for group in bands.get(arm, []) for b in group]
         shade_bands(ax, list(dict.fromkeys(arm_bands)), top)
@@ -208,18 +241,22 @@ def wbc_figure(labs: dict, bands: dict, title: str, base: Path) -> list[Path]:
             ax.plot([d / DAYS_PER_WEEK for d, _ in pts], [w for _, w in pts], "-o", ms=2, lw=0.7, alpha=0.55,
                     color=f"C{n % 10}", label=f"patients ({len(labs[arm])} shown)" if i == 0 else None)
         ax.axhline(WBC_LINE, color="black", ls="--", lw=1, label=f"WBC {WBC_LINE:g}")
-        ax.set(ylim=(0, top), ylabel="WBC (10^9/L)", title=f"{arm}")
+        ax.set(ylim=(0, top), ylabel="WBC (10^9/L)", title=f"{arm}" if new else f"{title}: {arm}")
         ax.grid(alpha=0.3)
         _legend(ax)
-    axes[-1][0].set_xlabel("time since start (weeks)")
-    fig.suptitle(f"{title}: observed WBC per patient (up to {MAX_WBC_PATIENTS} per arm)")
-    return save(fig, base)
+    for ax in panels[-1:] if new else panels:                  # a new figure's panels share the time axis
+        ax.set_xlabel("time since start (weeks)")
+    if new:
+        fig.suptitle(f"{title}: observed WBC per patient (up to {MAX_WBC_PATIENTS} per arm)")
+    return _done(fig, base, new)
 
 
 @styled
-def dose_figure(doses: dict[str, list[float]], caps: dict, title: str, base: Path) -> list[Path]:
+def dose_figure(doses: dict[str, list[float]], caps: dict, title: str, base: Path | None, ax=None):
     """Histogram of the cumulative mitoxantrone dose per patient, one series per arm with mitoxantrone; caps dashed."""
-    fig, ax = subplots(figsize=(7, 4.5))
+    if not doses:
+        raise ValueError("cumulative dose: no arm gave mitoxantrone")
+    fig, ax, new = _axes(ax, figsize=(7, 4.5))
     top = max(max(d) for d in doses.values())
     bins = [top * i / 24 for i in range(25)] if top > 0 else 10
     for n, (arm, d) in enumerate(doses.items()):
@@ -231,4 +268,4 @@ def dose_figure(doses: dict[str, list[float]], caps: dict, title: str, base: Pat
            title=f"{title}: cumulative mitoxantrone dose per patient")
     ax.grid(alpha=0.3)
     _legend(ax)
-    return save(fig, base)
+    return _done(fig, base, new)

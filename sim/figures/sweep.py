@@ -2,7 +2,8 @@
 
 One varied parameter: one panel per readout, in a grid of up to four columns. Several: a grid of readouts (rows) x
 parameters (columns). Panels are 3.4 x 2.4 inches whatever their number, so they stay legible. Written atomically
-(temporary names in the same folder, then os.replace).
+(temporary names in the same folder, then os.replace). Given `ax=` (a matplotlib Axes), one panel (one readout
+against one parameter) is drawn into it and nothing is saved.
 """
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import csv
 import math
 import os
 from pathlib import Path
+
+from matplotlib.axes import Axes
 
 from .common import save, styled, subplots
 
@@ -32,15 +35,49 @@ def readout_columns(header: list[str], rows: list[dict]) -> list[str]:
     return out
 
 
+def read_table(lines) -> tuple[list[str], list[dict]]:
+    """(header, rows as text cells) of sweep.csv: a path, or an iterable of its lines."""
+    if isinstance(lines, (str, os.PathLike)):
+        with Path(lines).open(encoding="utf-8", newline="") as fh:
+            return read_table(fh)
+    reader = csv.DictReader(lines)
+    rows = list(reader)
+    return list(reader.fieldnames or []), rows
+
+
+def build_figure(sweep_csv: Path, paths: list[str], ax=None, readouts: list[str] | None = None):
+    """The figure (not saved) and the readout columns drawn, one panel per (readout, parameter); with `ax`, the one
+    panel is drawn into it (a ValueError unless one readout and one parameter are chosen)."""
+    header, rows = read_table(sweep_csv)
+    return draw_table(header, rows, paths, f"sweep: {Path(sweep_csv).parent.name}", ax, readouts)
+
+
 @styled
-def build_figure(sweep_csv: Path, paths: list[str]):
-    """The figure (not saved) and the readout columns drawn, one panel per (readout, parameter)."""
-    with sweep_csv.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        rows = list(reader)
-        header = list(reader.fieldnames or [])
-    readouts = readout_columns(header, rows)
+def draw_table(header: list[str], rows: list[dict], paths: list[str], title: str, ax=None,
+               readouts: list[str] | None = None):
+    """The figure of a sweep table (header and text rows) and the readout columns drawn; `readouts` chooses them
+    (default: every numeric readout); with `ax`, the one panel is drawn into that Axes and its figure returned."""
+    available = readout_columns(header, rows)
+    if readouts is None:
+        readouts = available
+    else:
+        unknown = [k for k in readouts if k not in available]
+        if unknown:
+            raise ValueError(f"sweep figure: no numeric readout {', '.join(map(repr, unknown))} in the table "
+                             f"(readouts: {', '.join(available)})")
+    missing = [p for p in paths if p not in header]
+    if missing:
+        raise ValueError(f"sweep figure: no varied column {', '.join(map(repr, missing))} in the table")
     arms = list(dict.fromkeys(r["arm"] for r in rows))
+    if ax is not None:
+        if not isinstance(ax, Axes):
+            raise TypeError(f"ax: expected a matplotlib Axes, got {type(ax).__name__}")
+        if len(readouts) != 1 or len(paths) != 1:
+            raise ValueError(f"sweep figure: one Axes holds one panel: choose one readout (of {len(readouts)}) and "
+                             f"one varied parameter (of {len(paths)})")
+        _panel(ax, rows, arms, readouts[0], paths[0])
+        ax.legend(fontsize=7)
+        return ax.figure, readouts
     if len(paths) == 1:
         ncols = max(1, min(COLUMNS, len(readouts)))
         nrows = max(1, math.ceil(len(readouts) / ncols))
@@ -64,7 +101,7 @@ def build_figure(sweep_csv: Path, paths: list[str]):
                 axes[i][j].remove()                 # the empty end of the last row
     if cells:
         axes[cells[0][0]][cells[0][1]].legend(fontsize=7)
-    fig.suptitle(f"sweep: {sweep_csv.parent.name}", fontsize=10, y=1 - 0.15 / height, va="top")
+    fig.suptitle(title, fontsize=10, y=1 - 0.15 / height, va="top")
     return fig, readouts
 
 
