@@ -39,7 +39,7 @@ print(wall, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, size / 2*
 
 def sweep_speedup(points: int, patients: int, chunk: int) -> None:
     from sim.executors import open_executor
-    from sim.sweep import plan_sweep, run_sweep
+    from sim.sweep_run import plan_sweep, run_sweep
 
     doses = ",".join(f"{x:g}" for x in np.linspace(6, 13, points))
     plan = plan_sweep(str(SCENARIO), [f"run.patients={patients}", "run.follow_up_days=365", f"run.chunk_size={chunk}"],

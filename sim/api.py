@@ -1,8 +1,8 @@
 """The notebook API beside `sim.run`: replicate trials and parameter sweeps, returning pandas DataFrames.
 
-`sim.replicates(scenario, n)` runs n independent replicate trials (sim/replicates.py, as `nmosim run --replicates`)
+`sim.replicates(scenario, n)` runs n independent replicate trials (sim/replicate_trials.py, as `nmosim run --replicates`)
 and gives the per-trial rows (replicates.csv's columns) and the summary (power, type-I error, percentiles).
-`sim.sweep(scenario, vary={...})` plans and runs a sweep with the sweep machinery of `nmosim sweep` (sim/sweep.py)
+`sim.sweep(scenario, vary={...})` plans and runs a sweep with the sweep machinery of `nmosim sweep` (sim/sweep_run.py)
 and gives sweep.csv as a DataFrame. A scenario is a Scenario object, a scenario file or a bundled scenario's name.
 pandas comes with the `notebook` extra.
 """
@@ -104,7 +104,7 @@ def replicates(scenario: Scenario | str | Path, n: int, workers: int = 1) -> Rep
     (replicates.csv, summary.json), whatever `workers` (local processes; trial r always uses the same streams)."""
     from .config import MAX_REPLICATES
     from .executors import open_executor, ordered_map
-    from .replicates import ROW_COLUMNS, aggregate, replicate_trial
+    from .replicate_trials import ROW_COLUMNS, aggregate, replicate_trial
 
     scn = _scenario(scenario)
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_REPLICATES:
@@ -182,7 +182,7 @@ def sweep(scenario: Scenario | str | Path, vary: Mapping[str, Any] | None = None
     or VALUES text as `--vary` takes it: "0.2:0.9:8" for a range, "0.2..0.9" bounds for lhs/sobol); None uses the
     scenario's [sweep] table. design ("grid", "lhs" or "sobol"), samples and replicates default, as for
     `nmosim sweep`, to the [sweep] table's, else grid and 1. The points, streams and rows are those of
-    `nmosim sweep` with the same values (sim/sweep.py does the work); workers are local processes.
+    `nmosim sweep` with the same values (sim/sweep_run.py does the work); workers are local processes.
 
     folder: the sweep folder (sweep.json, the journal and sweep.csv; no figures: draw them with
     sim.figures.sweep_plot), resumable as on the command line; None runs in a temporary folder, removed afterwards.
@@ -190,7 +190,7 @@ def sweep(scenario: Scenario | str | Path, vary: Mapping[str, Any] | None = None
     """
     from .bundled import resolve
     from .executors import open_executor
-    from .sweep import plan_sweep, run_sweep
+    from .sweep_run import plan_sweep, run_sweep
 
     pd = _pandas()
     workers = _workers(workers)

@@ -124,7 +124,7 @@ def _run_replicates(scn, scenario: Path, overrides: list[str], replicates: int, 
     import sys
 
     from .outputs import csv_text, json_text
-    from .replicates import ROW_COLUMNS, run_replicates
+    from .replicate_trials import ROW_COLUMNS, run_replicates
     from .runner import SCENARIO_COPY, manifest, scenario_text
     from .summary_text import format_replicates
 
@@ -165,7 +165,7 @@ def sweep(
 ) -> None:
     """Run a scenario over a design of parameter values; resumable (rerun the same command to continue)."""
     from .executors import open_executor
-    from .sweep import plan_sweep, run_sweep
+    from .sweep_run import plan_sweep, run_sweep
 
     try:
         scenario = resolve(scenario)

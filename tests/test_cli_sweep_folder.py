@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from sim.executors import InlineExecutor
-from sim.sweep import plan_sweep, run_sweep
+from sim.sweep_run import plan_sweep, run_sweep
 
 from .test_cli_errors import cli, variant
 

@@ -4,7 +4,7 @@ import pytest
 
 from sim.bundled import bundled
 from sim.executors import InlineExecutor, open_executor
-from sim.sweep import JOURNAL, in_flight_window, plan_sweep, run_sweep
+from sim.sweep_run import JOURNAL, in_flight_window, plan_sweep, run_sweep
 
 MITONMO = str(bundled()["mitonmo"])
 BASE = ["run.patients=9", "run.follow_up_days=200", "run.chunk_size=4"]

@@ -174,7 +174,7 @@ def test_rules_landmark_is_zero_when_every_patient_relapsed_before_it():
 
 def test_rules_replicate_spread_keeps_landmark_zeros():
     """A replicate whose arm all relapsed before week 52 contributes 0.0 (a defined value) to the spread."""
-    from sim.replicates import READOUTS, _get, spread
+    from sim.replicate_trials import READOUTS, _get, spread
 
     p = _columns(4, [1, 1, 1, 1], years=0.5)         # all relapse at day 50; follow-up ends at day 182.6
     s = summarize_arm(p, [])

@@ -62,6 +62,6 @@ def test_rules_disease_course_readout_keys_are_documented():
 
 
 def test_rules_every_replicate_readout_is_documented():
-    from sim.replicates import READOUTS
+    from sim.replicate_trials import READOUTS
 
     assert not _undocumented(READOUTS), f"undocumented replicate readouts: {_undocumented(READOUTS)}"

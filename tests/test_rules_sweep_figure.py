@@ -9,7 +9,7 @@ import pytest
 import sim.figures.sweep as sweep_fig
 from sim.bundled import bundled
 from sim.executors import InlineExecutor
-from sim.sweep import plan_sweep, run_sweep
+from sim.sweep_run import plan_sweep, run_sweep
 
 KIM = str(bundled()["kim2011"])                  # two arms: comparisons and power are filled for the treated arm
 BASE = ["run.patients=6", "run.follow_up_days=400"]

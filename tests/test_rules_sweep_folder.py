@@ -8,7 +8,7 @@ import json
 import pytest
 
 from sim.executors import InlineExecutor
-from sim.sweep import SPEC, in_flight_window, open_folder, plan_sweep, run_sweep
+from sim.sweep_run import SPEC, in_flight_window, open_folder, plan_sweep, run_sweep
 from sim.sweep_spec import SweepError
 from tests.conftest import MITONMO
 

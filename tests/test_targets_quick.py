@@ -47,8 +47,8 @@ def test_targets_results_do_not_depend_on_the_workers():
 
 
 def test_targets_replicate_streams_are_those_of_replicate_trials():
-    """Replicate r, arm j uses stream key r * (n_arms + 1) + j, as `nmosim run --replicates` (sim/replicates.py)."""
-    from sim.replicates import _run_one
+    """Replicate r, arm j uses stream key r * (n_arms + 1) + j, as `nmosim run --replicates` (sim/replicate_trials.py)."""
+    from sim.replicate_trials import _run_one
     from sim.validation.check import arm_data
 
     lt = next(q for q in QUICK if q.target.metric in ("relapsed_share", "arr_pooled", "relapse_free_km"))

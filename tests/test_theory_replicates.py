@@ -4,7 +4,7 @@ import numpy as np
 
 import sim
 from sim.bundled import bundled
-from sim.replicates import aggregate, rejection, replicate_trial, run_replicates, spread
+from sim.replicate_trials import aggregate, rejection, replicate_trial, run_replicates, spread
 
 
 def _kim(patients: int, follow_up_days: int = 365, untreated_only: bool = False):

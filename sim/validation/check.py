@@ -1,7 +1,7 @@
 """The predictive check: would a trial like the published one, run in the simulator, plausibly report that number?
 
 For each distinct target scenario, R replicate trials of the published size: in replicate r, arm j enrols its own
-patients with stream key `replicate = r * (n_arms + 1) + j`, exactly as sim/replicates.py does, and every target on
+patients with stream key `replicate = r * (n_arms + 1) + j`, exactly as sim/replicate_trials.py does, and every target on
 that scenario is evaluated on the same replicate trials. Per target: the published value against the simulated median
 and 90% predictive interval (5th-95th percentile over replicates, numpy's default linear interpolation = R type 7).
 Tasks are (scenario, replicate) pairs run on an executor and collected in order, so the results are the same whatever

@@ -23,7 +23,7 @@ from pathlib import Path
 from .executors import DaskExecutor
 from .folder_claim import Claim, replace_file
 from .outputs import csv_rows
-from .replicates import READOUTS, _get, rejection
+from .replicate_trials import READOUTS, _get, rejection
 from .runner import ArmCollector, summarize
 from .scenario import Scenario
 from .screening import Screening, screen_keys
