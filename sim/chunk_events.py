@@ -9,6 +9,15 @@ from .regimens.outcome import Outcome
 
 WORK_UP = "infection work-up"   # the context of a blood draw at an infection (unscheduled)
 
+# Event records, rendered when written (sim/event_columns.py reads their values)
+RELAPSE = "attack {} ({}): EDSS +{:.2f} acute, +{:.2f} residual; EDSS {:.1f}"   # (RELAPSE, n, phenotype, acute,
+                                                                                 # residual, EDSS after)
+DEATH = "death: {}"                                      # (DEATH, cause)
+EDSS_VISIT = "EDSS {:.1f} (visit)"                       # (EDSS_*, reported EDSS): the engine's EDSS rows
+EDSS_DEATH = "EDSS {:.1f} (death)"
+EDSS_END = "EDSS {:.1f} (end of follow-up)"
+INFECTION = {True: "serious", False: "non-serious"}      # an infection's details (text), by seriousness
+
 
 class PatientEvents:
     """Event handlers of ChunkSim (see sim/engine.py for the state they read and write)."""
@@ -62,8 +71,7 @@ class PatientEvents:
             left = self.spells.rate[i] * (t1 - day)
         self.relapses.restart(i, threshold, left)
         edss = report_edss(self._edss(i, day + 1e-9))
-        self.log(i, "relapse", ("attack {} ({}): EDSS +{:.2f} acute, +{:.2f} residual; EDSS {:.1f}",
-                                len(self.attacks[i]), self.phenotypes[kind], acute, residual, edss), day=day)
+        self.log(i, "relapse", (RELAPSE, len(self.attacks[i]), self.phenotypes[kind], acute, residual, edss), day=day)
         for hook in list(self.relapse_hooks[i].values()):
             hook(i, day)
         self.notify(i)
@@ -75,7 +83,7 @@ class PatientEvents:
         self._alive_f[i] = 0.0
         self.death_day[i] = day
         self.death_cause[i] = cause
-        self.log(i, "death", ("death: {}", cause), day=day)
+        self.log(i, "death", (DEATH, cause), day=day)
         for due in self._doses.values():
             for who, amt in due.values():
                 while i in who:
@@ -109,7 +117,7 @@ class PatientEvents:
             hit = rng.random() < frac
             thresholds.append(rng.standard_exponential())
             serious.append(hit)
-            log(i, "infection", "serious" if hit else "non-serious", day=day)
+            log(i, "infection", INFECTION[hit], day=day)
         ix = np.array(idx)
         self.infect.restart_many(ix, np.array(thresholds))
         self.n_infections[ix] += 1

@@ -17,11 +17,12 @@ from .cohort import Cohort
 from .adverse_events import adverse_event_rows
 from .dosing_dataset import dosing_rows
 from .chunk_edss import ChunkEdss
-from .chunk_events import PatientEvents
+from .chunk_events import EDSS_DEATH, EDSS_END, EDSS_VISIT, PatientEvents
 from .chunk_labs import PatientLabs
 from .draw_blocks import DrawBlocks
 from .disease import attack_steps, phenotype_names, report_edss_array
 from .disease_course import attack_rows, edss_course_columns
+from .event_columns import event_field_rows
 from .event_text import rendered
 from .labs import LabBench
 from .physiology.hazards import BelowBands, HazardClock
@@ -51,6 +52,8 @@ class ChunkResult:
                                                                 # made with the events' text (run(render=True))
     dosing: list[tuple] = field(default_factory=list)   # NONMEM-style dose and observation rows (sim/dosing_dataset.py),
                                                         # made with the events' text (run(render=True))
+    event_fields: list[tuple] = field(default_factory=list)   # per event (same order): its EVENT_FIELDS values
+                                                              # (sim/event_columns.py), made with the events' text
 
 
 class ChunkSim(PatientEvents, PatientLabs):
@@ -225,7 +228,7 @@ class ChunkSim(PatientEvents, PatientLabs):
         self.stop_day[i] = outcome.day
         self.covered_until[i] = min(outcome.covered_until_day, self.end)
         self.stopped[i] = True
-        self.log(i, "stop", outcome.details, day=outcome.day)
+        self.log(i, "stop", outcome.record(), day=outcome.day)
         self.leave_phase(i)
 
     def leave_phase(self, i: int) -> None:
@@ -386,9 +389,10 @@ class ChunkSim(PatientEvents, PatientLabs):
         self._finished = True
         self._finish()
         self._release()
-        if render:                    # tables wanted: adverse-event and dosing rows from the records, then the text
+        if render:        # tables wanted: adverse-event and dosing rows, events' columns from the records, then text
             self.res.adverse_events = adverse_event_rows(self.res.events)
             self.res.dosing = dosing_rows(self.res.events, self.res.labs)
+            self.res.event_fields = event_field_rows(self.res.events)
             self.res.events = rendered(self.res.events)
         return self.res
 
@@ -429,15 +433,15 @@ class ChunkSim(PatientEvents, PatientLabs):
                 seen = [(d, e) for d, e in zip(visit_days, row) if d < dd]
                 if rows:
                     for d, e in seen:
-                        self.log(i, "edss", ("EDSS {:.1f} (visit)", e), day=d)
-                    self.log(i, "edss", ("EDSS {:.1f} (death)", 10.0), day=dd)
+                        self.log(i, "edss", (EDSS_VISIT, e), day=d)
+                    self.log(i, "edss", (EDSS_DEATH, 10.0), day=dd)
                 seen.append((dd, 10.0))
                 ends.append(10.0)
             else:
                 if rows:
                     for d, e in zip(visit_days, row):
-                        self.log(i, "edss", ("EDSS {:.1f} (visit)", e), day=d)
-                    self.log(i, "edss", ("EDSS {:.1f} (end of follow-up)", row[-1]), day=self.end)
+                        self.log(i, "edss", (EDSS_VISIT, e), day=d)
+                    self.log(i, "edss", (EDSS_END, row[-1]), day=self.end)
                 seen = list(zip(days, row))
                 ends.append(row[-1])
             trajectories.append(seen)

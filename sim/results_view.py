@@ -9,7 +9,8 @@ TABLES = ("patients", "events", "labs", "survival", "time_to_event", "readouts",
 
 def frame(res, table: str):
     """One table of `res` (patients, events, labs or survival) as a pandas DataFrame; columns as in the CSV files
-    (docs/summary.md and the README's table of run files describe them)."""
+    (docs/summary.md, docs/tables.md and the README's table of run files describe them). The events' structured
+    columns are typed: float64 (NaN where empty), nullable Int64 (<NA> where empty) and text (missing where empty)."""
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas comes with the notebook extra
@@ -21,7 +22,7 @@ def frame(res, table: str):
     if table == "patients":
         return pd.DataFrame({c: res.patients[c] for c in PATIENT_COLUMNS})
     if table == "events":
-        return pd.DataFrame(res.events, columns=list(EVENT_COLUMNS))
+        return _events(pd, res, EVENT_COLUMNS)
     if table == "labs":
         return pd.DataFrame(res.labs, columns=list(LAB_COLUMNS))
     if table == "survival":
@@ -39,6 +40,27 @@ def frame(res, table: str):
 
         return pd.DataFrame(res.dosing, columns=list(DOSING_COLUMNS))
     raise ValueError(f"no table {table!r} (tables: {', '.join(TABLES)})")
+
+
+def _events(pd, res, columns):
+    """events.csv as a DataFrame: who, when, type; the structured columns with their types; the details text."""
+    from .event_columns import EVENT_FIELDS, FIELD_TYPES
+
+    if len(res.events) != len(res.event_fields):
+        raise ValueError(f"{len(res.events)} events but {len(res.event_fields)} rows of their columns")
+    cols = list(zip(*res.events)) or [()] * 5
+    fields = list(zip(*res.event_fields)) or [()] * len(EVENT_FIELDS)
+    out = {c: list(v) for c, v in zip(("arm", "patient", "day", "type"), cols)}
+    for name, values in zip(EVENT_FIELDS, fields):
+        t = FIELD_TYPES[name]
+        if t is float:
+            out[name] = pd.array([float("nan") if v is None else v for v in values], dtype="float64")
+        elif t is int:
+            out[name] = pd.array(list(values), dtype="Int64")
+        else:
+            out[name] = list(values)                # text as pandas makes it of the other tables' text columns
+    out["details"] = list(cols[4])
+    return pd.DataFrame({c: out[c] for c in columns})
 
 
 def arm_headlines(res) -> dict[str, list[tuple[str, str]]]:

@@ -15,6 +15,7 @@ from . import readouts
 from .adverse_events import AE_COLUMNS
 from .cohort import Cohort
 from .dosing_dataset import DOSING_COLUMNS, csv_lines
+from .event_columns import csv_lines as event_lines
 from .executors import ordered_map
 from .outputs import ParquetSink, RunFolder, csv_rows, csv_text, json_text
 from .readouts.safety import merge_tally_counts
@@ -34,6 +35,8 @@ class Results:
     cohort: Cohort
     patients: dict[str, list] = field(default_factory=dict)
     events: list[tuple] = field(default_factory=list)     # (arm, patient, day, type, details)
+    event_fields: list[tuple] = field(default_factory=list)   # per event (same order): its EVENT_FIELDS values
+                                                              # (sim/event_columns.py)
     labs: list[tuple] = field(default_factory=list)       # (arm, patient, day, wbc, anc, alc, context)
     survival: list[tuple] = field(default_factory=list)   # Kaplan-Meier rows (arm, day, at_risk, events, S, lo, hi)
     time_to_event: list[tuple] = field(default_factory=list)   # TTE_COLUMNS rows (sim/readouts/tables.py)
@@ -47,7 +50,7 @@ class Results:
         cols = [self.patients[c] for c in PATIENT_COLUMNS]
         return {
             "patients.csv": csv_text(list(PATIENT_COLUMNS), zip(*cols)),
-            "events.csv": csv_text(list(EVENT_COLUMNS), ((a, p, f"{d:.3f}", k, s) for a, p, d, k, s in self.events)),
+            "events.csv": csv_rows([EVENT_COLUMNS]) + event_lines(self.events, self.event_fields),
             "labs.csv": csv_text(list(LAB_COLUMNS),
                                  ((a, p, f"{d:.3f}", w, n, lc, h, c) for a, p, d, w, n, lc, h, c in self.labs)),
             "survival.csv": csv_text(list(SURVIVAL_COLUMNS), self.survival),
@@ -197,6 +200,7 @@ def run(scn: Scenario, executor: Executor | None = None) -> Results:
         for k, v in part.patients.items():
             res.patients.setdefault(k, []).extend(v)
         res.events.extend((out.arm, p, d, k, s) for p, d, k, s in part.events)
+        res.event_fields.extend(part.event_fields)
         res.labs.extend((out.arm, *row) for row in part.labs)
         res.adverse_events.extend((out.arm, *row) for row in part.adverse_events)
         res.dosing.extend((out.arm, *row) for row in part.dosing)

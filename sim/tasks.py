@@ -8,6 +8,7 @@ import numpy as np
 
 from .chunking import simulate_chunk
 from .dosing_dataset import csv_lines, dosing_columns
+from .event_columns import EVENT_FIELDS, csv_lines as event_lines, masked_columns
 from .outputs import csv_rows
 from .readouts.safety import tally_counts
 from .scenario import Scenario
@@ -37,7 +38,8 @@ PATIENT_COLUMNS = (
     "edss_worsening_confirmed_3m_day", "edss_worsening_confirmed_6m_day", "edss_improvement_confirmed_3m_day",
     "edss_improvement_confirmed_6m_day", "edss_last_visit_day",
 )
-EVENT_COLUMNS = ("arm", "patient", "day", "type", "details")
+#: events.csv: who and when, the event's type, its structured columns (sim/event_columns.py), its text
+EVENT_COLUMNS = ("arm", "patient", "day", "type", *EVENT_FIELDS, "details")
 LAB_COLUMNS = ("arm", "patient", "day", "wbc_10e9_per_l", "anc_10e9_per_l", "alc_10e9_per_l", "hb_g_per_dl", "context")
 
 
@@ -94,7 +96,7 @@ def chunk_text(arm: str, part) -> dict[str, str]:
     p = part.patients
     return {
         "patients.csv": csv_rows(zip(*(p[c] for c in PATIENT_COLUMNS))),
-        "events.csv": csv_rows((arm, pid, f"{d:.3f}", k, s) for pid, d, k, s in part.events),
+        "events.csv": event_lines(part.events, part.event_fields, arm),
         "labs.csv": csv_rows((arm, pid, f"{d:.3f}", w, a, lc, h, c) for pid, d, w, a, lc, h, c in part.labs),
         "adverse_events.csv": csv_rows((arm, *row) for row in part.adverse_events),
         "dosing.csv": csv_lines(part.dosing, arm),
@@ -103,13 +105,13 @@ def chunk_text(arm: str, part) -> dict[str, str]:
 
 def chunk_columns(arm: str, part) -> dict[str, dict]:
     """The chunk's patients, events, labs and dosing records as columns (table -> column -> values), for columnar
-    files."""
+    files; the events' structured columns typed (int64, float64, str) with their empty cells masked (null)."""
     ev = list(zip(*part.events)) or [[]] * 4
     lb = list(zip(*part.labs)) or [[]] * 7
     return {
         "patients": {c: list(part.patients[c]) for c in PATIENT_COLUMNS},
         "events": {"arm": [arm] * len(part.events), "patient": list(ev[0]), "day": list(ev[1]), "type": list(ev[2]),
-                   "details": list(ev[3])},
+                   **masked_columns(part.event_fields), "details": list(ev[3])},
         "labs": {"arm": [arm] * len(part.labs), "patient": list(lb[0]), "day": list(lb[1]),
                  **{c: list(lb[k]) for k, c in enumerate(LAB_COLUMNS[3:], start=2)}},
         "dosing": dosing_columns(arm, part.dosing),

@@ -19,12 +19,17 @@ LAB_INDEX = {"wbc_10e9_per_l": 0, "anc_10e9_per_l": 1, "alc_10e9_per_l": 2, "hb_
 
 
 # ------------------------------------------------------------------ rules (pure)
+def renal_band(egfr_ml_per_min: float, bands: list[RenalBand]) -> RenalBand | None:
+    """The band that applies to an eGFR: the one with the lowest threshold above it (None: no band does)."""
+    hits = [b for b in bands if egfr_ml_per_min < b.below_egfr_ml_per_min]
+    return min(hits, key=lambda b: b.below_egfr_ml_per_min) if hits else None
+
+
 def renal_dose(egfr_ml_per_min: float, amt_mg: float, bands: list[RenalBand]) -> tuple[float, str]:
     """Daily dose (mg) for an eGFR: the band with the lowest threshold above eGFR applies; 0 means do not start."""
-    hits = [b for b in bands if egfr_ml_per_min < b.below_egfr_ml_per_min]
-    if not hits:
+    b = renal_band(egfr_ml_per_min, bands)
+    if b is None:
         return amt_mg, f"{amt_mg:g} mg once daily"
-    b = min(hits, key=lambda b: b.below_egfr_ml_per_min)
     dose = min(amt_mg, b.amt_mg)
     if dose <= 0:
         return 0.0, f"eGFR {egfr_ml_per_min:g} < {b.below_egfr_ml_per_min:g} mL/min: not started"
@@ -100,12 +105,21 @@ def _sd(cv: float) -> float:
 
 
 # ------------------------------------------------------------------ protocol (simpy process)
+# Event records, rendered when written (sim/event_columns.py reads their values)
+START = "baricitinib {}"     # (START, text, daily mg, renal rule, eGFR, "mL/min"; None when no renal band applied)
+INTERRUPTED = "baricitinib interrupted: {}"  # (INTERRUPTED, text, rule: the tallies' causes joined by "; ")
+RESUMED = "baricitinib resumed: counts recovered"   # the event's details (text)
+
+
 def protocol(sim, i: int, reg: Baricitinib):
     """Start at the renal dose; labs on lab_days interrupt below thresholds and re-check until recovery; stop at until_days or the first relapse."""
     model = sim.models["baricitinib"]
     start = sim.env.now
+    band, egfr = None, None
     if reg.renal_bands:
-        amt, why = renal_dose(float(sim.cohort.cov["egfr_ml_per_min"][i]), reg.amt_mg, reg.renal_bands)
+        egfr = float(sim.cohort.cov["egfr_ml_per_min"][i])
+        amt, why = renal_dose(egfr, reg.amt_mg, reg.renal_bands)
+        band = renal_band(egfr, reg.renal_bands)
     else:
         amt, why = reg.amt_mg, f"{reg.amt_mg:g} mg once daily"
     if amt <= 0:
@@ -121,7 +135,8 @@ def protocol(sim, i: int, reg: Baricitinib):
     sim.sync()
     model.daily.start(i, amt, sim.rng(i, "adherence"))
     sim.set_infection_ratio(i, reg.infection_rate_ratio)
-    sim.log(i, "start", f"baricitinib {why}")
+    sim.log(i, "start", (START, why, float(amt), None, None, None) if band is None else
+            (START, why, float(amt), f"eGFR < {band.below_egfr_ml_per_min:g} mL/min", egfr, "mL/min"))
     checks = sorted(start + d for d in reg.lab_days if start + d < until)
     interrupted, k = False, 0
     while True:
@@ -141,11 +156,12 @@ def protocol(sim, i: int, reg: Baricitinib):
         low = lab_failures(labs, reg.interrupt_below)
         if low and not interrupted:
             model.daily.on[i], interrupted = False, True
-            sim.log(i, "dose_decision", f"baricitinib interrupted: {'; '.join(low)}")
-            sim.tally(i, "interrupted", tuple(x.split(" ")[0] + " low" for x in low))
+            causes = tuple(x.split(" ")[0] + " low" for x in low)
+            sim.log(i, "dose_decision", (INTERRUPTED, "; ".join(low), "; ".join(causes)))
+            sim.tally(i, "interrupted", causes)
         elif not low and interrupted:
             model.daily.on[i], interrupted = True, False
-            sim.log(i, "dose_decision", "baricitinib resumed: counts recovered")
+            sim.log(i, "dose_decision", RESUMED)
     sim.sync()
     model.daily.on[i] = False
     return Outcome("schedule completed", f"baricitinib until day {reg.until_days:g} completed", sim.env.now, until, True)

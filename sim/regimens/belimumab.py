@@ -50,7 +50,9 @@ class BelimumabModel:
 
 
 # ------------------------------------------------------------------ protocol (simpy process)
-_INFUSION = "belimumab {:g} mg/kg = {:.0f} mg (dose {})"     # infusion details, rendered when written
+# Event records, rendered when written (sim/event_columns.py reads their values)
+_INFUSION = "belimumab {:g} mg/kg = {:.0f} mg (dose {})"     # (_INFUSION, mg/kg, mg, dose number)
+REACTION = "infusion reaction at dose {}"                    # (REACTION, dose number)
 
 
 def protocol(sim, i: int, reg: Belimumab):
@@ -68,7 +70,7 @@ def protocol(sim, i: int, reg: Belimumab):
         sim.give(i, "belimumab", [sim.env.now], mg, (_INFUSION, reg.amt_mg_per_kg, mg, n + 1))
         given += 1
         if sim.protocol_draws.take([i])[0] < reg.infusion_reaction_probability:
-            sim.log(i, "infusion_reaction", f"infusion reaction at dose {n + 1}")
+            sim.log(i, "infusion_reaction", (REACTION, n + 1))
             sim.tally(i, "infusion reaction", ("infusion reaction",))
         sim.dosed(i)
     return Outcome("schedule completed", f"belimumab schedule completed: {given} infusions", sim.env.now,

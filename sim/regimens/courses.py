@@ -20,9 +20,12 @@ from ..regimen_config import Mitoxantrone
 from .mitoxantrone import CourseHistory, band_for, decide_dose, toxicity_grade
 from .outcome import Outcome
 
-_INFUSION = "{:.2f} mg/m2 = {:.2f} mg"
-_GIVE = "course {}: give {:g} mg/m2; {}"
-_OTHER = "course {}: {}; {}"
+# Event records (rendered when tables are written; sim/event_columns.py reads their values): the arguments after
+# those the text uses are kept for the structured columns of events.csv.
+_INFUSION = "{:.2f} mg/m2 = {:.2f} mg"        # (_INFUSION, mg/m2, mg, course)
+_GIVE = "course {}: give {:g} mg/m2; {}"      # (_GIVE, course, mg/m2, reasons, WBC, rule, WHO grade)
+_OTHER = "course {}: {}; {}"                  # (_OTHER, course, action, reasons, WBC, rule, WHO grade)
+TOXICITY = "non-haematological WHO grade {}"  # (TOXICITY, WHO grade, course)
 
 
 @dataclass
@@ -52,6 +55,12 @@ def _echo_context(course: int, confirmatory: bool) -> str:
 def _check_key(course: int, low: float, high: float | None) -> str:
     """The tally cause of a pre-infusion check: its course (1-based) and the WBC band its count fell in."""
     return f"course {course + 1}: WBC [{low:g}, {'inf' if high is None else f'{high:g}'})"
+
+
+@lru_cache(maxsize=64)
+def _unconfirmed(threshold: float) -> str:
+    """The rule key of a first LVEF reading below the threshold (a confirmatory echo follows)."""
+    return f"LVEF < {threshold:g}% (unconfirmed)"
 
 
 @lru_cache(maxsize=1024)
@@ -174,7 +183,8 @@ class CourseClinic:
         if not due:
             return out
         contexts = [_echo_context(checks[j][1].course, checks[j][1].low_echo is not None) for j in due]
-        readings = self.sim.safety.echoes([checks[j][0] for j in due], self.now, contexts)
+        readings = self.sim.safety.echoes([checks[j][0] for j in due], self.now, contexts,
+                                          [checks[j][1].course + 1 for j in due])
         for j, reading in zip(due, readings):
             i, plan = checks[j]
             rule = plan.reg.echo
@@ -207,7 +217,7 @@ class CourseClinic:
         ix = np.array(idx)
         per_day = [g[2] / split for g in group]
         sim.give_many(idx, sim.dose_queues("mitoxantrone", [now + k for k in range(split)]), per_day,
-                      [(_INFUSION, d, d * self._bsa[i]) for i, d in zip(idx, per_day)])
+                      [(_INFUSION, d, d * self._bsa[g[0]], g[4] + 1) for g, d in zip(group, per_day)])
         sim.cumulative[ix] = [g[1].hist.cumulative_mg_per_m2 for g in group]
         sim.courses[ix] = [g[1].hist.courses_given for g in group]
         for g in group:
@@ -221,7 +231,7 @@ class CourseClinic:
             grade = toxicity_grade(u, reg.toxicity.grade_probabilities)
             if grade and now + reg.toxicity.onset_days < sim.end:    # toxicity after follow-up is not seen
                 hist.toxicity_grades.append(grade)
-                sim.log(i, "toxicity", ("non-haematological WHO grade {}", grade), day=now + reg.toxicity.onset_days)
+                sim.log(i, "toxicity", (TOXICITY, grade, course + 1), day=now + reg.toxicity.onset_days)
                 sim.toxicity_max[i] = max(sim.toxicity_max[i], grade)
             for after in reg.checks_after_course_days:
                 sim.schedule_labs(i, now + after, _after(after, course))
@@ -232,16 +242,20 @@ class CourseClinic:
         sim, reg, hist = self.sim, plan.reg, plan.hist
         now, course = self.now, plan.course
         if echo is not None and echo.action == "confirm":
-            sim.log(i, "dose_decision", (_OTHER, course + 1, "confirm", echo.reasons[0]), now)
+            sim.log(i, "dose_decision", (_OTHER, course + 1, "confirm", echo.reasons[0], wbc,
+                                         _unconfirmed(reg.echo.stop_below_percent), None), now)
             if now + reg.echo.confirm_after_days < sim.end:
                 self._at(now + reg.echo.confirm_after_days, i, plan, "confirm")
             return
         decision = decide_dose(wbc, hist, reg, echo, sim.rows)
         action = decision.action
+        rule = "; ".join(decision.causes) or None
         if action == "give":
-            sim.log(i, "dose_decision", (_GIVE, course + 1, decision.dose_mg_per_m2, "; ".join(decision.reasons)), now)
+            sim.log(i, "dose_decision", (_GIVE, course + 1, decision.dose_mg_per_m2, "; ".join(decision.reasons), wbc,
+                                         rule, decision.grade), now)
         else:
-            sim.log(i, "dose_decision", (_OTHER, course + 1, action, "; ".join(decision.reasons)), now)
+            sim.log(i, "dose_decision", (_OTHER, course + 1, action, "; ".join(decision.reasons), wbc, rule,
+                                         decision.grade), now)
         if action == "recheck" and now + reg.recheck_days < sim.end:
             hist.rechecks += 1
             self._at(now + reg.recheck_days, i, plan, "recheck")

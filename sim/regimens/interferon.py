@@ -29,6 +29,7 @@ class InterferonModel:
 
 
 _NAMES = {"interferon_beta": "interferon beta", "azathioprine": "azathioprine"}
+START = "{}"        # the start event's record: (START, name, drug); its text is the name
 
 
 def protocol(sim, i: int, reg: InterferonBeta | Azathioprine):
@@ -38,7 +39,7 @@ def protocol(sim, i: int, reg: InterferonBeta | Azathioprine):
     start = sim.env.now
     sim.sync()
     model.daily.start(i, 1.0, sim.rng(i, "adherence"))
-    sim.log(i, "start", name)
+    sim.log(i, "start", (START, name, reg.drug))
     until = sim.end if reg.until_days is None else min(sim.end, start + reg.until_days)
     if until > sim.env.now:
         yield sim.env.timeout(until - sim.env.now)

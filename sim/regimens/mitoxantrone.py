@@ -40,6 +40,7 @@ class DoseDecision(NamedTuple):
     reasons: tuple[str, ...]
     final: bool = False
     causes: tuple[str, ...] = ()   # short keys of the rules that changed the dose, for tallies
+    grade: int | None = None       # the WHO grade of the non-haematological toxicity that reduced or stopped the dose
 
 
 def band_for(wbc_10e9_per_l: float, bands: list[WbcBand]) -> WbcBand:
@@ -108,7 +109,8 @@ def decide_dose(wbc_10e9_per_l: float, history: CourseHistory, rule: Mitoxantron
         return DoseDecision("stop", 0.0, echo.reasons, causes=(f"LVEF < {rule.echo.stop_below_percent:g}% (confirmed)",))
     if history.toxicity_grades and max(history.toxicity_grades) >= rule.toxicity.stop_grade:
         return DoseDecision("stop", 0.0, (f"non-haematological toxicity WHO grade >= {rule.toxicity.stop_grade}",),
-                            causes=(f"non-haematological toxicity grade >= {rule.toxicity.stop_grade}",))
+                            causes=(f"non-haematological toxicity grade >= {rule.toxicity.stop_grade}",),
+                            grade=max(history.toxicity_grades))
     band = band_for(wbc_10e9_per_l, rule.wbc_bands)
     key, span = _band_text(band.low_10e9_per_l, band.high_10e9_per_l)
     where = f"WBC {wbc_10e9_per_l:.2f} in {span}" if explain else ""
@@ -117,10 +119,11 @@ def decide_dose(wbc_10e9_per_l: float, history: CourseHistory, rule: Mitoxantron
             return DoseDecision("recheck", 0.0, (f"{where}: no infusion, re-check in {rule.recheck_days:g} d",)
                                 if explain else (), causes=(key,))
         return DoseDecision("skip", 0.0, (f"{where}: no infusion",) if explain else (), causes=(key,))
-    dose, reasons, causes = rule.amt_mg_per_m2, [], []
+    dose, reasons, causes, grade = rule.amt_mg_per_m2, [], [], None
     base, why = toxicity_base(history, rule.toxicity, rule.amt_mg_per_m2)
     if why:
         dose, reasons, causes = base, [why], ["non-haematological toxicity"]
+        grade = max(g for g in history.toxicity_grades if g in rule.toxicity.reduce_grades)   # as toxicity_base says
     if band.dose_mg_per_m2 < dose:
         dose = band.dose_mg_per_m2
         if explain:
@@ -132,7 +135,7 @@ def decide_dose(wbc_10e9_per_l: float, history: CourseHistory, rule: Mitoxantron
         reasons.append(why)
         causes.append("infection with low WBC")
     if dose <= 0:
-        return DoseDecision("skip", 0.0, tuple(reasons) or ("dose 0",), causes=tuple(causes))
+        return DoseDecision("skip", 0.0, tuple(reasons) or ("dose 0",), causes=tuple(causes), grade=grade)
     final = False
     left = rule.cap_mg_per_m2 - history.cumulative_mg_per_m2
     if dose >= left - 1e-9:
@@ -145,7 +148,7 @@ def decide_dose(wbc_10e9_per_l: float, history: CourseHistory, rule: Mitoxantron
             reasons.append(f"reaches the {rule.cap_mg_per_m2:g} mg/m2 cap")
     if not reasons and explain:
         reasons.append(f"{where}: full dose")
-    return DoseDecision("give", float(dose), tuple(reasons), final, tuple(causes))
+    return DoseDecision("give", float(dose), tuple(reasons), final, tuple(causes), grade)
 
 
 def toxicity_grade(u: float, probabilities: list[float]) -> int:

@@ -20,7 +20,12 @@ from ..regimen_config import Mitoxantrone
 TRAL_CAUSE = "therapy-related acute leukaemia"
 HEART_FAILURE = "heart failure"
 AMENORRHOEA_BEFORE_AGE = 45.0
-_ECHO = "LVEF {:.1f}% ({})"     # Le Page 2011: persistent amenorrhoea counted in women treated before 45
+# Le Page 2011: persistent amenorrhoea counted in women treated before 45 (AMENORRHOEA_BEFORE_AGE)
+# Event records (sim/event_columns.py reads their values); arguments after those the text uses are for the columns
+ECHO = "LVEF {:.1f}% ({})"              # (ECHO, reading %, context, course or None)
+TRAL_EVENT = "{} ({}, serious)"         # (TRAL_EVENT, TRAL_CAUSE, "fatal" or "remission")
+HEART_FAILURE_EVENT = "{} (serious)"    # (HEART_FAILURE_EVENT, HEART_FAILURE)
+AMENORRHOEA = "persistent amenorrhoea"  # the event's details (text)
 
 
 class SafetyWatch:
@@ -47,16 +52,17 @@ class SafetyWatch:
         self._tral_bound = reg.tral.risk_per_mg_per_m2 * max(1.0, reg.tral.relative_risk_above)   # >= p per mg/m2
 
     # ------------------------------------------------------------ echo
-    def echoes(self, idx: list[int], day: float, contexts: list[str]) -> list[float]:
-        """Echo readings of distinct patients idx on `day` (rounded to 0.1%), each logged and kept as the lowest seen."""
+    def echoes(self, idx: list[int], day: float, contexts: list[str], courses: list[int] | None = None) -> list[float]:
+        """Echo readings of distinct patients idx on `day` (rounded to 0.1%), each logged and kept as the lowest seen;
+        `courses`: the course (1-based) each echo is for (None: surveillance echoes)."""
         ix = np.asarray(idx, dtype=np.intp)
         true = self.state.true_lvef(day, ix)
         readings = round_like_python(true + self.reg.echo.echo_sd_percent * self.draws.normals(ix), 1)
         self.lvef_min_observed[ix] = np.fmin(self.lvef_min_observed[ix], readings)
         out = readings.tolist()
         log = self.sim.log
-        for i, reading, context in zip(idx, out, contexts):
-            log(i, "lvef", (_ECHO, reading, context), day)
+        for i, reading, context, course in zip(idx, out, contexts, courses or [None] * len(idx)):
+            log(i, "lvef", (ECHO, reading, context, course), day)
         return out
 
     def _surveillance(self, i: int, day: float, low: float | None) -> None:
@@ -129,7 +135,7 @@ class SafetyWatch:
             return
         self.tral_day[i] = day
         fatal = tral_is_fatal(self.draws.uniform(i), self.reg.tral)
-        sim.log(i, "adverse_event", ("{} ({}, serious)", TRAL_CAUSE, "fatal" if fatal else "remission"), day)
+        sim.log(i, "adverse_event", (TRAL_EVENT, TRAL_CAUSE, "fatal" if fatal else "remission"), day)
         sim.hold_treatment(i, TRAL_CAUSE)
         if fatal:
             death = day + self.reg.tral.death_after_days
@@ -159,7 +165,7 @@ class SafetyWatch:
         for i, te in zip(hit.tolist(), times.tolist()):
             self.heart_failure_day[i] = te
             self.hf_clock.restart(i, np.inf)
-            self.sim.log(i, "adverse_event", ("{} (serious)", HEART_FAILURE), te)
+            self.sim.log(i, "adverse_event", (HEART_FAILURE_EVENT, HEART_FAILURE), te)
             self.sim.hold_treatment(i, HEART_FAILURE)
 
     # ------------------------------------------------------------ at the end
@@ -176,5 +182,5 @@ class SafetyWatch:
             hit = self.draws.uniforms(women) < p
             out[women] = hit
             for i in women[hit].tolist():
-                sim.log(i, "adverse_event", "persistent amenorrhoea", float(self.last_course_day[i]))
+                sim.log(i, "adverse_event", AMENORRHOEA, float(self.last_course_day[i]))
         return out.tolist()

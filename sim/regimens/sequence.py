@@ -23,6 +23,25 @@ class PhaseFacts:
     end_cause: str = ""                    # why the phase's protocol ended, when it has (its Outcome's cause)
 
 
+# Event records, rendered when written (sim/event_columns.py reads their values)
+PHASE = "phase {} ({}) starts; EDSS {:.1f}"     # (PHASE, phase, drug, EDSS at the start)
+TRANSITION = "{} -> {}: {}"                     # (TRANSITION, phase left, phase entered, why, trigger)
+TRIGGERS = ("on_complete", "after_doses", "on_relapse", "relapses", "on_edss_worsening")
+
+
+def trigger_of(t: Transition) -> str:
+    """The name of a transition's one trigger (its field in the scenario file)."""
+    if t.on_complete:
+        return "on_complete"
+    if t.after_doses is not None:
+        return "after_doses"
+    if t.on_relapse:
+        return "on_relapse"
+    if t.relapses is not None:
+        return "relapses"
+    return "on_edss_worsening"
+
+
 def next_transition(transitions: list[Transition], facts: PhaseFacts) -> tuple[Transition, str] | None:
     """The first transition (in listed order) whose trigger holds, with the reason; None if none does."""
     for t in transitions:
@@ -65,7 +84,7 @@ def driver(sim, i: int, seq: Sequence, leaf):
         sim.phase_days[i].append(start)
         worse_since = None
         edss_start = report_edss(sim.edss_now(i))
-        sim.log(i, "phase", f"phase {phase.name} ({phase.regimen.drug}) starts; EDSS {edss_start:.1f}")
+        sim.log(i, "phase", (PHASE, phase.name, phase.regimen.drug, edss_start))
         proc = sim.spawn(_guarded(leaf(sim, i, phase.regimen)))
         watch_edss = any(t.on_edss_worsening for t in phase.transitions)
         dose_targets = [t.after_doses for t in phase.transitions if t.after_doses is not None]
@@ -106,7 +125,7 @@ def driver(sim, i: int, seq: Sequence, leaf):
         if proc.is_alive:
             proc.interrupt("transition")
         sim.leave_phase(i)
-        sim.log(i, "transition", f"{phase.name} -> {t.to}: {why}")
+        sim.log(i, "transition", (TRANSITION, phase.name, t.to, why, trigger_of(t)))
         phase = phases[t.to]
         if start == env.now and len(path) > 4 * len(phases):
             raise RuntimeError(f"patient {i}: phases cycle without time passing ({sim.phase_path[i]})")
