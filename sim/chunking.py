@@ -30,13 +30,15 @@ def simulate_chunk(scn: Scenario, arm: Arm, cohort: Cohort, first_id: int, rende
 
 
 def run_arm(scn: Scenario, arm: Arm, cohort: Cohort, render: bool = True) -> ChunkResult:
-    """All chunks of one arm, combined in patient order (events' details as text unless render=False)."""
+    """All chunks of one arm, combined in patient order (events' details as text and their fields unless
+    render=False)."""
     out = ChunkResult()
     size = scn.run.chunk_size
     for start in range(0, cohort.n, size):
         part = simulate_chunk(scn, arm, cohort.take(slice(start, start + size)), start, render)
         gc.freeze()           # finished records are kept to the end: stop the collector re-scanning them
         out.events += part.events
+        out.event_fields += part.event_fields
         out.labs += part.labs
         out.tallies += part.tallies
         out.attacks += part.attacks

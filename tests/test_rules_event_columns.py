@@ -378,3 +378,13 @@ def test_rules_details_text_is_the_render_of_the_records():
                                                            "WHO grade 2 -> 10 mg/m2"),
                       ((courses.TOXICITY, 2, 3), "non-haematological WHO grade 2")]:
         assert render(rec) == text
+
+
+def test_rules_run_arm_keeps_each_events_fields_beside_it():
+    """run_arm (the engine's per-arm entry, used by explain and the benchmarks) carries the fields with the events."""
+    from sim.chunking import run_arm
+    from sim.cohort import build_cohort
+
+    scn = sim.load_scenario("mitonmo", overrides=["run.patients=12", "run.chunk_size=5"])
+    out = run_arm(scn, scn.arms[0], build_cohort(scn))
+    assert len(out.event_fields) == len(out.events) > 0
