@@ -197,7 +197,7 @@ class ChunkSim(PatientEvents, PatientLabs):
     def give_many(self, idx: list[int], queues: list[tuple[float, list, list]], amounts: list[float],
                   texts: list) -> None:
         """Doses of distinct patients idx, amounts[j] and texts[j] each, into `queues` (from dose_queues, valid until
-        the stepper moves), each logged."""
+        the stepper moves), each logged (texts unused in a chunk that keeps no rows)."""
         for day, who, amt in queues:
             who.extend(idx)
             amt.extend(amounts)

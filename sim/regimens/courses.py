@@ -217,7 +217,7 @@ class CourseClinic:
         ix = np.array(idx)
         per_day = [g[2] / split for g in group]
         sim.give_many(idx, sim.dose_queues("mitoxantrone", [now + k for k in range(split)]), per_day,
-                      [(_INFUSION, d, d * self._bsa[g[0]], g[4] + 1) for g, d in zip(group, per_day)])
+                      [(_INFUSION, d, d * self._bsa[g[0]], g[4] + 1) for g, d in zip(group, per_day)] if sim.rows else [])
         sim.cumulative[ix] = [g[1].hist.cumulative_mg_per_m2 for g in group]
         sim.courses[ix] = [g[1].hist.courses_given for g in group]
         for g in group:
@@ -249,13 +249,14 @@ class CourseClinic:
             return
         decision = decide_dose(wbc, hist, reg, echo, sim.rows)
         action = decision.action
-        rule = "; ".join(decision.causes) or None
-        if action == "give":
-            sim.log(i, "dose_decision", (_GIVE, course + 1, decision.dose_mg_per_m2, "; ".join(decision.reasons), wbc,
-                                         rule, decision.grade), now)
-        else:
-            sim.log(i, "dose_decision", (_OTHER, course + 1, action, "; ".join(decision.reasons), wbc, rule,
-                                         decision.grade), now)
+        if sim.rows:                        # a run that keeps no rows skips building the record
+            rule = "; ".join(decision.causes) or None
+            if action == "give":
+                sim.log(i, "dose_decision", (_GIVE, course + 1, decision.dose_mg_per_m2, "; ".join(decision.reasons),
+                                             wbc, rule, decision.grade), now)
+            else:
+                sim.log(i, "dose_decision", (_OTHER, course + 1, action, "; ".join(decision.reasons), wbc, rule,
+                                             decision.grade), now)
         if action == "recheck" and now + reg.recheck_days < sim.end:
             hist.rechecks += 1
             self._at(now + reg.recheck_days, i, plan, "recheck")
