@@ -5,6 +5,7 @@ from __future__ import annotations
 from .regimens.mitoxantrone_safety import HEART_FAILURE, TRAL_CAUSE
 
 AE_COLUMNS = ("arm", "patient", "day", "term", "who_grade", "serious", "outcome")
+AE_TYPES = (str, int, float, str, int, int, str)       # the columns' types in columnar files
 AE_KINDS = frozenset({"infection", "toxicity", "adverse_event", "infusion_reaction"})
 
 

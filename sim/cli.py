@@ -83,7 +83,7 @@ def run(
     workers: int = typer.Option(1, "--workers", min=1, max=MAX_WORKERS,
                                 help="Local worker processes (chunks run in parallel)."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:port) to run on."),
-    parquet: bool = typer.Option(False, "--parquet", help="Also write patients/events/labs as Parquet (needs pyarrow)."),
+    parquet: bool = typer.Option(False, "--parquet", help="Also write every table as Parquet (needs pyarrow)."),
     replicates: int = typer.Option(0, "--replicates", min=0, max=MAX_REPLICATES, metavar="R",
                                    help="Run R independent replicate trials (parallel groups) and report the spread "
                                         "of each readout, power and type-I error; writes <name>-seed<seed>-replicates<R>/."),

@@ -144,6 +144,21 @@ class RunFolder:
             self.claim.release()
 
 
+def schema_columns(names: tuple[str, ...], types: tuple[type, ...],
+                   rows: list[tuple]) -> dict[str, np.ma.MaskedArray]:
+    """Rows as columns of one type each (str, int or float), None (and NaN) masked: the same schema in every chunk,
+    even one without rows, for a columnar writer (pyarrow makes masked cells null)."""
+    cols = list(zip(*rows)) or [()] * len(names)
+    out = {}
+    for name, t, values in zip(names, types, cols):
+        mask = np.array([v is None or (t is float and v != v) for v in values], dtype=bool)
+        dtype = str if t is str else np.int64 if t is int else np.float64
+        fill = "" if t is str else 0
+        out[name] = np.ma.masked_array(np.array([fill if m else v for v, m in zip(values, mask)], dtype=dtype),
+                                       mask=mask)
+    return out
+
+
 class ParquetSink:
     """Tables written chunk by chunk as Parquet files (one row group per chunk); needs pyarrow."""
 

@@ -17,7 +17,7 @@ from .cohort import Cohort
 from .dosing_dataset import DOSING_COLUMNS, csv_lines
 from .event_columns import csv_lines as event_lines
 from .executors import ordered_map
-from .outputs import ParquetSink, RunFolder, csv_rows, csv_text, json_text
+from .outputs import ParquetSink, RunFolder, csv_rows, csv_text, json_text, schema_columns
 from .readouts.safety import merge_tally_counts
 from .readouts.tables import READOUTS_COLUMNS, TTE_COLUMNS, readout_rows, tte_rows
 from .scenario import Scenario, resolved_dict
@@ -210,10 +210,16 @@ def run(scn: Scenario, executor: Executor | None = None) -> Results:
     return res
 
 
+# the tables made at the end of a run, with their column types for Parquet
+END_TABLES = (("survival", SURVIVAL_COLUMNS, (str, float, int, int, float, float, float)),
+              ("time_to_event", TTE_COLUMNS, (str, int, str, str, float, int, str)),
+              ("readouts", READOUTS_COLUMNS, (str, str, float, float, float)))
+
+
 def run_to_folder(scn: Scenario, target: Path, source: str = "", overrides: tuple[str, ...] = (), force: bool = False,
                   executor: Executor | None = None, parquet: bool = False, figures: bool = True) -> dict:
     """Simulate the scenario and stream its tables into a fresh run folder chunk by chunk (memory follows the chunk,
-    plus the readout columns); with parquet, also patients/events/labs/dosing.parquet. The folder appears complete,
+    plus the readout columns); with parquet, every table also as .parquet (but the text of summary.json). The folder appears complete,
     atomically, with figures/ (Kaplan-Meier, ARR, WBC, cumulative dose) unless figures=False. Returns the summary."""
     with RunFolder(target, force) as folder:
         sink = ParquetSink(folder.tmp) if parquet else None
@@ -236,6 +242,8 @@ def run_to_folder(scn: Scenario, target: Path, source: str = "", overrides: tupl
         keep = "records" if parquet else "text"
         summary, extra = collect(scn, screening, simulate(scn, screening, keep, executor), write)
         if sink is not None:
+            for name, header, types in END_TABLES:
+                sink.write(name, schema_columns(header, types, extra[name]))
             sink.close()
         folder.append("survival.csv", csv_text(list(SURVIVAL_COLUMNS), extra["survival"]))
         folder.append("time_to_event.csv", csv_text(list(TTE_COLUMNS), extra["time_to_event"]))

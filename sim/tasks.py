@@ -9,7 +9,8 @@ import numpy as np
 from .chunking import simulate_chunk
 from .dosing_dataset import csv_lines, dosing_columns
 from .event_columns import EVENT_FIELDS, csv_lines as event_lines, masked_columns
-from .outputs import csv_rows
+from .adverse_events import AE_COLUMNS, AE_TYPES
+from .outputs import csv_rows, schema_columns
 from .readouts.safety import tally_counts
 from .scenario import Scenario
 from .screening import cohort_of
@@ -115,6 +116,7 @@ def chunk_columns(arm: str, part) -> dict[str, dict]:
         "labs": {"arm": [arm] * len(part.labs), "patient": list(lb[0]), "day": list(lb[1]),
                  **{c: list(lb[k]) for k, c in enumerate(LAB_COLUMNS[3:], start=2)}},
         "dosing": dosing_columns(arm, part.dosing),
+        "adverse_events": schema_columns(AE_COLUMNS, AE_TYPES, [(arm, *row) for row in part.adverse_events]),
     }
 
 

@@ -67,3 +67,21 @@ def test_regression_parquet_tables_hold_the_same_rows_as_the_csv(memory, tmp_pat
         assert (tmp_path / "run" / f"{name}.csv").read_text(encoding="utf-8") == tables[f"{name}.csv"]
     ev = pq.read_table(tmp_path / "run" / "events.parquet").to_pydict()
     assert ev["details"] == [s for _, _, _, _, s in res.events]
+
+
+def test_regression_parquet_holds_every_table_of_the_folder(tmp_path):
+    """--parquet writes each table of the run folder also as Parquet, typed, with the CSV's rows (null where the CSV
+    cell is empty)."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    pd = pytest.importorskip("pandas")
+    scn = sim.load_scenario("mitonmo", ["run.patients=40", "run.chunk_size=15"])
+    run_to_folder(scn, tmp_path / "run", parquet=True, figures=False)
+    for name in ("adverse_events", "survival", "time_to_event", "readouts"):
+        csv = pd.read_csv(tmp_path / "run" / f"{name}.csv", keep_default_na=False, na_values=[""])
+        table = pq.read_table(tmp_path / "run" / f"{name}.parquet").to_pandas()
+        assert list(table.columns) == list(csv.columns), name
+        assert len(table) == len(csv) > 0, name
+        for col in csv.columns:
+            a, b = csv[col].tolist(), table[col].tolist()
+            same = [(x == y) or (pd.isna(x) and pd.isna(y)) or (x == "" and y is None) for x, y in zip(a, b)]
+            assert all(same), (name, col)
