@@ -8,7 +8,7 @@ import typer
 from .bundled import bundled, describe, resolve
 from .cohort import CohortError
 from .config import MAX_DESIGN_POINTS, MAX_REPLICATES
-from .failures import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_MACHINE, os_error_line, stop_on_sigterm
+from .failures import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_MACHINE, os_error_line, stop_on_sigterm, warnings_as_lines
 from .outputs import OutputExists, check_target, run_dir, write_run
 from .scenario import ScenarioError, load_scenario
 
@@ -356,6 +356,7 @@ def main() -> None:
         NoArgsIsHelpError = getattr(__import__("click.exceptions", fromlist=["x"]), "NoArgsIsHelpError", ())
 
     stop_on_sigterm()
+    warnings_as_lines()
     try:
         code = app(standalone_mode=False)
     except NoArgsIsHelpError as exc:

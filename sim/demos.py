@@ -58,7 +58,7 @@ def dose_rules(run: DemoRun) -> str:
     sim = ChunkSim(scn, arm, cohort_of(scn, screening.keys, screening), 0, trace=True)
     res = sim.run()
     draws = pre_infusion_draws(res.events)
-    bands = [(b.low_10e9_per_l, b.high_10e9_per_l, b.dose_mg_per_m2) for b in arm.regimen.wbc_bands]
+    bands = [(b.low_per_nl, b.high_per_nl, b.dose_mg_per_m2) for b in arm.regimen.wbc_bands]
     by_wbc = sorted({d.patient for d in draws if d.by_wbc})
     by_tox = sorted({d.patient for d in draws if d.by_toxicity} - set(by_wbc))
     full = sorted({d.patient for d in draws} - set(by_wbc) - set(by_tox))
@@ -74,7 +74,7 @@ def dose_rules(run: DemoRun) -> str:
     lines = [f"MITONMO as bundled: {scn.run.patients} patients for {scn.run.follow_up_days:g} days (no overrides). "
              f"{len(draws)} courses began with a pre-infusion WBC draw:"]
     for low, high, dose in sorted(bands, reverse=True):
-        inside = [d for d in draws if d.wbc_10e9_per_l >= low and (high is None or d.wbc_10e9_per_l < high)]
+        inside = [d for d in draws if d.wbc_per_nl >= low and (high is None or d.wbc_per_nl < high)]
         given = [f"{g:g} mg/m2 x{n}" for g, n in sorted(Counter(d.dose_mg_per_m2 for d in inside if not d.stopped)
                                                         .items(), reverse=True)]
         stops = sum(d.stopped for d in inside)
@@ -107,7 +107,7 @@ def dose_rules(run: DemoRun) -> str:
               "Non-haematological toxicity (grade 2-3 caps the remaining courses at 10 mg/m2) cuts doses too; the",
               "infection rule looks back at the WBC drawn when an infection came during or soon after a course."]
     low_bands = [f"{low:g}-{high:g}" for low, high, dose in bands if high is not None and dose < max(
-        d for _, _, d in bands) and not any(low <= d.wbc_10e9_per_l < high for d in draws)]
+        d for _, _, d in bands) and not any(low <= d.wbc_per_nl < high for d in draws)]
     if low_bands:
         lines.append(f"No pre-infusion draw fell in WBC {', '.join(low_bands)}: those bands never fired in this cohort.")
     return "\n".join(lines)

@@ -80,9 +80,9 @@ class ChunkSim(PatientEvents, PatientLabs):
         # physiology
         phys = scn.physiology
         mtt = phys.marrow.mtt_hours / 24.0 * np.exp(_sd(phys.marrow.mtt_cv) * cov["eta_marrow_mtt"])
-        self.marrow = Friberg(cov["true_anc_10e9_per_l"], mtt, phys.marrow.gamma, dt)
-        self.lymph = Lymphocytes(cov["true_alc_10e9_per_l"], phys.lymphocytes.recovery_half_life_days, dt)
-        self.other = cov["true_other_10e9_per_l"]
+        self.marrow = Friberg(cov["true_anc_per_nl"], mtt, phys.marrow.gamma, dt)
+        self.lymph = Lymphocytes(cov["true_alc_per_nl"], phys.lymphocytes.recovery_half_life_days, dt)
+        self.other = cov["true_other_per_nl"]
         self.wbc_nadir = self.marrow.count() + self.lymph.count() + self.other
         self.wbc_nadir_day = np.zeros(n)              # day of the lowest true WBC (0: never below baseline)
         self.wbc_min_scheduled = np.full(n, np.nan)    # lowest observed WBC / ANC at scheduled checks (not work-ups)
@@ -136,8 +136,8 @@ class ChunkSim(PatientEvents, PatientLabs):
         self.infect = HazardClock(cov["infection_threshold"])
         inf = scn.infection
         self.inf_rate = inf.base_rate_per_year / YEAR_DAYS
-        self._by_anc = BelowBands([b.below_anc_10e9_per_l for b in inf.anc_bands], [b.multiplier for b in inf.anc_bands])
-        self._by_alc = (BelowBands([b.below_alc_10e9_per_l for b in inf.alc_bands], [b.multiplier for b in inf.alc_bands])
+        self._by_anc = BelowBands([b.below_anc_per_nl for b in inf.anc_bands], [b.multiplier for b in inf.anc_bands])
+        self._by_alc = (BelowBands([b.below_alc_per_nl for b in inf.alc_bands], [b.multiplier for b in inf.alc_bands])
                         if inf.alc_bands else None)
         self.attacks: list[list[tuple[float, float, float]]] = [[] for _ in range(n)]   # (day, acute, residual)
         self.edss = ChunkEdss(cohort, self.attacks, dis.edss)

@@ -21,7 +21,7 @@ from .screening import cohort_of, screen_keys
 
 COVARIATES = (("age_years", "age", "{:.0f} y"), ("sex_female", "female", "{:.0f} (1 = yes)"),
               ("weight_kg", "weight", "{:.1f} kg"), ("bsa_m2", "BSA", "{:.2f} m2"),
-              ("wbc_10e9_per_l", "screening WBC", "{:.2f} x10^9/L"), ("anc_10e9_per_l", "screening ANC", "{:.2f} x10^9/L"),
+              ("wbc_per_nl", "screening WBC", "{:.2f} x10^9/L"), ("anc_per_nl", "screening ANC", "{:.2f} x10^9/L"),
               ("lvef_percent", "LVEF", "{:.1f}%"), ("edss", "baseline EDSS", "{:.1f}"),
               ("aqp4_positive", "AQP4-IgG positive", "{:.0f} (1 = yes)"),
               ("untreated_arr", "untreated relapse rate", "{:.2f} /year"))
@@ -82,7 +82,7 @@ def simulate_patient(scn: Scenario, patient: int, arm: str | None = None) -> Cou
 
 def band_of(wbc: float, bands):
     """The mitoxantrone WBC band a value falls in (None without bands)."""
-    return next((b for b in bands if b.low_10e9_per_l <= wbc and (b.high_10e9_per_l is None or wbc < b.high_10e9_per_l)),
+    return next((b for b in bands if b.low_per_nl <= wbc and (b.high_per_nl is None or wbc < b.high_per_nl)),
                 None)
 
 
@@ -91,9 +91,9 @@ def band_label(wbc: float, bands) -> str:
     b = band_of(wbc, bands)
     if b is None:
         return ""
-    hi = "inf" if b.high_10e9_per_l is None else f"{b.high_10e9_per_l:g}"
+    hi = "inf" if b.high_per_nl is None else f"{b.high_per_nl:g}"
     rule = "no infusion" if b.dose_mg_per_m2 <= 0 else f"dose up to {b.dose_mg_per_m2:g} mg/m2"
-    return f"band [{b.low_10e9_per_l:g}, {hi}): {rule}"
+    return f"band [{b.low_per_nl:g}, {hi}): {rule}"
 
 
 def pre_infusion_wbc(kind: str, details: str) -> float | None:

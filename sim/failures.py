@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import errno
+import sys
+import warnings
 
 EXIT_INPUT = 2          # the input is wrong: scenario, option, or a path that cannot be used as given
 EXIT_MACHINE = 3        # the machine failed: disk full, I/O error, out of memory (the same command may work later)
@@ -40,3 +42,11 @@ def stop_on_sigterm() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, handler)
+
+
+def warnings_as_lines() -> None:
+    """Python warnings (a renamed key's FutureWarning) as one `warning: ...` line each on stderr."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"warning: {message}", file=sys.stderr)
+
+    warnings.showwarning = show

@@ -66,10 +66,10 @@ class LabErrors:
 class LabBench:
     """Observes patients' counts (10^9/L, Hb g/dL) with lab error and keeps each patient's lowest observed WBC and ANC."""
 
-    def __init__(self, streams, n: int, cv: float, decimals: int, other_10e9_per_l: np.ndarray, hb_g_per_dl: np.ndarray):
+    def __init__(self, streams, n: int, cv: float, decimals: int, other_per_nl: np.ndarray, hb_g_per_dl: np.ndarray):
         self.errors = LabErrors(streams, n, cv)
         self.decimals = decimals
-        self.other, self.hb = np.asarray(other_10e9_per_l, float), np.asarray(hb_g_per_dl, float)
+        self.other, self.hb = np.asarray(other_per_nl, float), np.asarray(hb_g_per_dl, float)
         self._other, self._hb = self.other.tolist(), self.hb.tolist()
         self.wbc_min = np.full(n, np.nan)   # lowest observed WBC per patient (NaN: none yet)
         self.anc_min = np.full(n, np.nan)   # lowest observed ANC per patient

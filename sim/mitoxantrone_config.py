@@ -14,15 +14,15 @@ from .heart import Amenorrhoea, EchoRule, HeartFailure, LvefPath, Tral
 class WbcBand(Frozen):
     """Pre-infusion WBC band low <= WBC < high (high omitted = no upper bound): dose at most dose_mg_per_m2; 0 = no infusion."""
 
-    low_10e9_per_l: NonNegFloat
-    high_10e9_per_l: PositiveFloat | None = None
+    low_per_nl: NonNegFloat
+    high_per_nl: PositiveFloat | None = None
     dose_mg_per_m2: NonNegFloat
 
 
 class InfectionBand(Frozen):
-    """An infection within the window with observed WBC below `below_wbc_10e9_per_l` caps the next dose."""
+    """An infection within the window with observed WBC below `below_wbc_per_nl` caps the next dose."""
 
-    below_wbc_10e9_per_l: PositiveFloat
+    below_wbc_per_nl: PositiveFloat
     next_dose_mg_per_m2: NonNegFloat
 
 
@@ -32,9 +32,9 @@ class InfectionRule(Frozen):
 
     @model_validator(mode="after")
     def _check(self) -> "InfectionRule":
-        th = [b.below_wbc_10e9_per_l for b in self.bands]
+        th = [b.below_wbc_per_nl for b in self.bands]
         if th != sorted(th, reverse=True) or len(set(th)) != len(th):
-            raise ValueError("infection bands must have strictly decreasing below_wbc_10e9_per_l")
+            raise ValueError("infection bands must have strictly decreasing below_wbc_per_nl")
         return self
 
 
@@ -148,17 +148,17 @@ def check_wbc_bands(bands: list[WbcBand]) -> None:
     """Bands must tile [0, inf): sorted by low, each high equal to the next low, the first starting at 0, the last open."""
     if not bands:
         raise ValueError("wbc_bands must not be empty")
-    ordered = sorted(bands, key=lambda b: b.low_10e9_per_l)
-    if ordered[0].low_10e9_per_l != 0:
-        raise ValueError("wbc_bands must start at low_10e9_per_l = 0")
+    ordered = sorted(bands, key=lambda b: b.low_per_nl)
+    if ordered[0].low_per_nl != 0:
+        raise ValueError("wbc_bands must start at low_per_nl = 0")
     for a, b in zip(ordered, ordered[1:]):
-        if a.high_10e9_per_l is None or a.high_10e9_per_l > b.low_10e9_per_l:
-            raise ValueError(f"wbc_bands overlap: [{a.low_10e9_per_l}, {a.high_10e9_per_l or 'inf'}) "
-                             f"and [{b.low_10e9_per_l}, {b.high_10e9_per_l or 'inf'})")
-        if a.high_10e9_per_l < b.low_10e9_per_l:
-            raise ValueError(f"wbc_bands leave a gap between {a.high_10e9_per_l} and {b.low_10e9_per_l}")
+        if a.high_per_nl is None or a.high_per_nl > b.low_per_nl:
+            raise ValueError(f"wbc_bands overlap: [{a.low_per_nl}, {a.high_per_nl or 'inf'}) "
+                             f"and [{b.low_per_nl}, {b.high_per_nl or 'inf'})")
+        if a.high_per_nl < b.low_per_nl:
+            raise ValueError(f"wbc_bands leave a gap between {a.high_per_nl} and {b.low_per_nl}")
     for b in ordered:
-        if b.high_10e9_per_l is not None and b.high_10e9_per_l <= b.low_10e9_per_l:
-            raise ValueError(f"wbc band [{b.low_10e9_per_l}, {b.high_10e9_per_l}) is empty")
-    if ordered[-1].high_10e9_per_l is not None:
-        raise ValueError("the highest wbc band must have no high_10e9_per_l")
+        if b.high_per_nl is not None and b.high_per_nl <= b.low_per_nl:
+            raise ValueError(f"wbc band [{b.low_per_nl}, {b.high_per_nl}) is empty")
+    if ordered[-1].high_per_nl is not None:
+        raise ValueError("the highest wbc band must have no high_per_nl")

@@ -17,8 +17,8 @@ def patient_columns(sim, edss_end: list[float]) -> dict[str, list]:
     p["patient"] = list(sim.ids)
     p["arm"] = [sim.arm.name] * sim.n
     p["candidate"] = c.key.tolist()
-    for col in ("sex_female", "age_years", "height_cm", "weight_kg", "bsa_m2", "wbc_10e9_per_l", "anc_10e9_per_l",
-                "alc_10e9_per_l", "platelets_10e9_per_l", "lvef_percent", "aqp4_positive", "untreated_arr"):
+    for col in ("sex_female", "age_years", "height_cm", "weight_kg", "bsa_m2", "wbc_per_nl", "anc_per_nl",
+                "alc_per_nl", "platelets_per_nl", "lvef_percent", "aqp4_positive", "untreated_arr"):
         p[col] = c.cov[col].tolist()
     for col in ("hb_g_per_dl", "egfr_ml_per_min"):
         p[col] = c.cov[col].tolist()
@@ -37,12 +37,12 @@ def patient_columns(sim, edss_end: list[float]) -> dict[str, list]:
     p["edss_end"] = edss_end
     p["cumulative_dose_mg_per_m2"] = sim.cumulative.tolist()
     p["courses"] = sim.courses.tolist()
-    p["wbc_nadir_10e9_per_l"] = sim.wbc_nadir.tolist()
+    p["wbc_nadir_per_nl"] = sim.wbc_nadir.tolist()
     p["wbc_nadir_day"] = sim.wbc_nadir_day.tolist()
-    p["wbc_min_observed_10e9_per_l"] = sim.lab.wbc_min.tolist()
-    p["anc_min_observed_10e9_per_l"] = sim.lab.anc_min.tolist()
-    p["wbc_min_scheduled_10e9_per_l"] = sim.wbc_min_scheduled.tolist()
-    p["anc_min_scheduled_10e9_per_l"] = sim.anc_min_scheduled.tolist()
+    p["wbc_min_observed_per_nl"] = sim.lab.wbc_min.tolist()
+    p["anc_min_observed_per_nl"] = sim.lab.anc_min.tolist()
+    p["wbc_min_scheduled_per_nl"] = sim.wbc_min_scheduled.tolist()
+    p["anc_min_scheduled_per_nl"] = sim.anc_min_scheduled.tolist()
     nan = np.full(sim.n, np.nan)
     w = sim.safety
     p["lvef_min_observed_percent"] = nan.tolist() if w is None else w.lvef_min_observed.tolist()

@@ -29,7 +29,7 @@ class OralPk(Frozen):
 class LabThreshold(Frozen):
     """Interrupt while the observed `analyte` is below `below`; resume when every analyte is back at or above."""
 
-    analyte: Literal["wbc_10e9_per_l", "anc_10e9_per_l", "alc_10e9_per_l", "hb_g_per_dl"]
+    analyte: Literal["wbc_per_nl", "anc_per_nl", "alc_per_nl", "hb_g_per_dl"]
     below: PositiveFloat
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from .bundled import bundled_dirs, resolve
 from .scenario_extends import resolve_extends
 from .toml_text import vary_arrays_as_text
+from .unit_names import migrate_keys, migrate_path
 from .config import (MAX_DESIGN_POINTS, MAX_FOLLOW_UP_DAYS, MAX_NAME, MAX_PATIENTS, MAX_REPLICATES, MAX_TITLE, Dist,
                      Frozen, NonNegFloat, PositiveFloat, Probability)
 from .scenario_disease import Activity, Death, Disease, Edss, Phenotype  # noqa: F401
@@ -22,7 +23,7 @@ from .regimen_config import (ALL_DRUGS, DRUG_MODELS, Baricitinib, Belimumab, Mit
 # ---------------------------------------------------------------- cohort
 COVARIATES = (
     "age_years", "sex_female", "height_cm", "weight_kg", "bsa_m2",
-    "wbc_10e9_per_l", "anc_10e9_per_l", "alc_10e9_per_l", "platelets_10e9_per_l",
+    "wbc_per_nl", "anc_per_nl", "alc_per_nl", "platelets_per_nl",
     "lvef_percent", "edss", "aqp4_positive", "prior_relapses", "hb_g_per_dl", "egfr_ml_per_min",
     "days_since_last_attack",
 )
@@ -75,11 +76,11 @@ class Cohort(Frozen):
     height_cm_male: Dist | None = None
     weight_kg_female: Dist | None = None
     weight_kg_male: Dist | None = None
-    anc_10e9_per_l: Dist
-    alc_10e9_per_l: Dist
-    other_wbc_10e9_per_l: Dist
+    anc_per_nl: Dist
+    alc_per_nl: Dist
+    other_wbc_per_nl: Dist
     prior_immunosuppression: PriorImmunosuppression | None = None
-    platelets_10e9_per_l: Dist
+    platelets_per_nl: Dist
     lvef_percent: Dist
     edss_chronic: Dist
     hb_g_per_dl: Dist | None = None
@@ -120,16 +121,16 @@ class Cohort(Frozen):
 
 # ---------------------------------------------------------------- disease and physiology
 class AncBand(Frozen):
-    """Infection hazard multiplier applying while true ANC is below `below_anc_10e9_per_l`."""
+    """Infection hazard multiplier applying while true ANC is below `below_anc_per_nl`."""
 
-    below_anc_10e9_per_l: PositiveFloat
+    below_anc_per_nl: PositiveFloat
     multiplier: PositiveFloat
 
 
 class AlcBand(Frozen):
-    """Infection hazard multiplier applying while the true lymphocyte count is below `below_alc_10e9_per_l`."""
+    """Infection hazard multiplier applying while the true lymphocyte count is below `below_alc_per_nl`."""
 
-    below_alc_10e9_per_l: PositiveFloat
+    below_alc_per_nl: PositiveFloat
     multiplier: PositiveFloat
 
 
@@ -144,8 +145,8 @@ class Infection(Frozen):
 
     @model_validator(mode="after")
     def _check(self) -> "Infection":
-        for name, th in (("anc_bands", [b.below_anc_10e9_per_l for b in self.anc_bands]),
-                         ("alc_bands", [b.below_alc_10e9_per_l for b in self.alc_bands])):
+        for name, th in (("anc_bands", [b.below_anc_per_nl for b in self.anc_bands]),
+                         ("alc_bands", [b.below_alc_per_nl for b in self.alc_bands])):
             if th != sorted(th, reverse=True) or len(set(th)) != len(th):
                 raise ValueError(f"{name} must have strictly decreasing thresholds")
         return self
@@ -327,6 +328,7 @@ def parse_override(text: str) -> tuple[list[str | int], Any]:
     if "=" not in text:
         raise ScenarioError(f"--set {text}: expected dotted.path=value")
     path, raw = text.split("=", 1)
+    path = migrate_path(path, f"--set {_short(text)}")
     parts: list[str | int] = []
     for p in path.strip().split("."):
         if not p:
@@ -392,6 +394,20 @@ def read_toml(path: str | Path) -> dict:
         raise ScenarioError(f"{path}: cannot read: {exc}") from None
 
 
+def _current_names(data: dict, origin: str) -> None:
+    """Old unit suffixes renamed in place (sim/unit_names.py); both names in one table is an error."""
+    clashes = migrate_keys(data, origin)
+    if clashes:
+        raise ScenarioError("\n".join(f"{origin}: {c}" for c in clashes))
+
+
+def read_current_toml(path: str | Path) -> dict:
+    """read_toml with old key names renamed (a warning each)."""
+    data = read_toml(path)
+    _current_names(data, str(path))
+    return data
+
+
 def scenario_from_dict(data: dict, origin: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
@@ -406,7 +422,8 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     `extends` bases are merged in first (sim/scenario_extends.py). `path` may also name a bundled scenario
     ("mitonmo"), as on the command line."""
     path = resolve(path)
-    data = resolve_extends(read_toml(path), Path(path), read_toml, ScenarioError, tuple(bundled_dirs()))
+    data = resolve_extends(read_current_toml(path), Path(path), read_current_toml, ScenarioError,
+                           tuple(bundled_dirs()))
     try:
         vary_arrays_as_text(data, str(path))
     except ValueError as exc:
@@ -414,13 +431,15 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     scenario = scenario_from_dict(data, str(path))
     if not overrides:
         return scenario
+    origin = f"{path} (with --set {' '.join(_short(o) for o in overrides)})"
     try:
         for text in overrides:
             parts, value = parse_override(text)
             apply_override(data, parts, value, text)
     except ScenarioError as exc:
         raise ScenarioError(f"{path}: {exc}") from None
-    return scenario_from_dict(data, f"{path} (with --set {' '.join(_short(o) for o in overrides)})")
+    _current_names(data, origin)                  # a table given by --set may use old key names too
+    return scenario_from_dict(data, origin)
 
 
 def replace(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
@@ -428,6 +447,7 @@ def replace(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
     again: `replace(scn, {"arms.mitoxantrone.regimen.amt_mg_per_m2": 6, "run.patients": 50})`."""
     data = scenario.model_dump(mode="json")
     for path, value in changes.items():
+        path = migrate_path(path, f"replace({path!r})")
         text = f"{path}={value!r}"
         parts = [int(p) if _index(p) else p for p in path.split(".")]
         apply_override(data, parts, value, text)

@@ -129,7 +129,7 @@ def reference_markdown(root: type[BaseModel]) -> str:
     lines = ["# Scenario reference", "",
              "Generated from the scenario models (`python -m sim.scenario_reference > docs/scenario-reference.md`); "
              "`nmosim schema` prints the same as JSON Schema for editors. Every table forbids unknown keys. Units are "
-             "in the key names (`_days`, `_mg_per_m2`, `_10e9_per_l` = x 10^9 per litre, `_per_year`, `_percent`). "
+             "in the key names (`_days`, `_mg_per_m2`, `_per_nl` = per nanolitre, i.e. x 10^9/L; the old `_10e9_per_l` names still load, with a warning, `_per_year`, `_percent`). "
              "A `[]` marks an array of tables (`[[arms]]`); `extends = \"file.toml\"` or a bundled name merges a base "
              "scenario first (tables key by key, `[[arms]]` by name).", ""]
     first: dict[type[BaseModel], str] = {}

@@ -26,6 +26,7 @@ from scipy.stats import qmc
 from .config import MAX_DESIGN_POINTS
 from .scenario import Scenario, ScenarioError, load_scenario
 from .toml_text import toml_value as _toml_value
+from .unit_names import migrate_path
 
 DESIGNS = ("grid", "lhs", "sobol")
 
@@ -72,7 +73,7 @@ def _path(path: str, label: str) -> str:
     """The normalised dotted path, or a SweepError for an empty path or segment."""
     if not path.strip():
         raise SweepError(f"{label}: empty path (expected PATH=VALUES, e.g. run.patients=50,100)")
-    parts = path.strip().split(".")
+    parts = migrate_path(path.strip(), label).split(".")
     if any(not p.strip() for p in parts):
         raise SweepError(f"{label}: empty segment in path '{path.strip()}'")
     return ".".join(str(int(p)) if _index(p.strip()) else p.strip() for p in parts)

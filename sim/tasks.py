@@ -18,9 +18,9 @@ from .screening import cohort_of
 #: Per-patient columns the readouts need (kept in memory for the whole run; everything else streams to disk).
 READOUT_COLUMNS = (
     "patient", "relapses", "follow_up_years", "relapses_on_treatment", "on_treatment_years", "first_relapse_day",
-    "treatment_end_day", "pre_study_arr", "edss_start", "edss_end", "wbc_min_observed_10e9_per_l",
-    "anc_min_observed_10e9_per_l", "infections", "serious_infections", "toxicity_max_grade", "discontinuation",
-    "lvef_confirmed_low_day", "heart_failure_day", "tral_day", "amenorrhoea", "cumulative_dose_mg_per_m2", "wbc_nadir_10e9_per_l", "doses_given", "phases", "phase_start_days", "death_day", "death_cause",
+    "treatment_end_day", "pre_study_arr", "edss_start", "edss_end", "wbc_min_observed_per_nl",
+    "anc_min_observed_per_nl", "infections", "serious_infections", "toxicity_max_grade", "discontinuation",
+    "lvef_confirmed_low_day", "heart_failure_day", "tral_day", "amenorrhoea", "cumulative_dose_mg_per_m2", "wbc_nadir_per_nl", "doses_given", "phases", "phase_start_days", "death_day", "death_cause",
     "on_treatment_population", "edss_worsening_day", "edss_worsening_confirmed_3m_day",
     "edss_worsening_confirmed_6m_day", "edss_improvement_confirmed_3m_day", "edss_improvement_confirmed_6m_day",
     "edss_last_visit_day",
@@ -28,11 +28,11 @@ READOUT_COLUMNS = (
 TEXT_COLUMNS = ("arm", "discontinuation", "phases", "phase_start_days", "death_cause")
 PATIENT_COLUMNS = (
     "patient", "arm", "candidate", "sex_female", "age_years", "height_cm", "weight_kg", "bsa_m2",
-    "wbc_10e9_per_l", "anc_10e9_per_l", "alc_10e9_per_l", "platelets_10e9_per_l", "lvef_percent", "aqp4_positive",
+    "wbc_per_nl", "anc_per_nl", "alc_per_nl", "platelets_per_nl", "lvef_percent", "aqp4_positive",
     "untreated_arr", "pre_study_relapses", "pre_study_years", "pre_study_arr", "relapses", "follow_up_years", "arr",
-    "first_relapse_day", "edss_start", "edss_end", "cumulative_dose_mg_per_m2", "courses", "wbc_nadir_10e9_per_l",
-    "wbc_nadir_day", "wbc_min_observed_10e9_per_l", "anc_min_observed_10e9_per_l", "wbc_min_scheduled_10e9_per_l",
-    "anc_min_scheduled_10e9_per_l", "lvef_min_observed_percent", "lvef_confirmed_low_day", "heart_failure_day",
+    "first_relapse_day", "edss_start", "edss_end", "cumulative_dose_mg_per_m2", "courses", "wbc_nadir_per_nl",
+    "wbc_nadir_day", "wbc_min_observed_per_nl", "anc_min_observed_per_nl", "wbc_min_scheduled_per_nl",
+    "anc_min_scheduled_per_nl", "lvef_min_observed_percent", "lvef_confirmed_low_day", "heart_failure_day",
     "tral_day", "amenorrhoea", "memory_b_nadir_percent", "infections", "serious_infections", "toxicity_max_grade", "discontinuation", "stop_day", "hb_g_per_dl", "egfr_ml_per_min", "doses_given",
     "last_daily_dose_day", "treatment_end_day", "relapses_on_treatment", "on_treatment_years", "arr_on_treatment",
     "phases", "phase_start_days", "death_day", "death_cause", "on_treatment_population", "edss_worsening_day",
@@ -41,7 +41,7 @@ PATIENT_COLUMNS = (
 )
 #: events.csv: who and when, the event's type, its structured columns (sim/event_columns.py), its text
 EVENT_COLUMNS = ("arm", "patient", "day", "type", *EVENT_FIELDS, "details")
-LAB_COLUMNS = ("arm", "patient", "day", "wbc_10e9_per_l", "anc_10e9_per_l", "alc_10e9_per_l", "hb_g_per_dl", "context")
+LAB_COLUMNS = ("arm", "patient", "day", "wbc_per_nl", "anc_per_nl", "alc_per_nl", "hb_g_per_dl", "context")
 
 
 @dataclass(frozen=True)

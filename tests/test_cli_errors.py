@@ -95,7 +95,7 @@ def test_cli_negative_dose_is_rejected(command, tmp_path):
 @pytest.mark.parametrize("command", COMMANDS)
 def test_cli_overlapping_wbc_bands_are_rejected(command, tmp_path):
     """WBC bands that overlap ([3.0, 4.5) and [4.0, inf)) are rejected, naming the regimen and wbc_bands."""
-    bad = variant(tmp_path, "high_10e9_per_l = 4.0, dose_mg_per_m2 = 9", "high_10e9_per_l = 4.5, dose_mg_per_m2 = 9")
+    bad = variant(tmp_path, "high_per_nl = 4.0, dose_mg_per_m2 = 9", "high_per_nl = 4.5, dose_mg_per_m2 = 9")
     res = invoke(command, bad, tmp_path / "out", *FAST)
     assert_clean_failure(res, tmp_path / "out", str(bad), "arms.0.regimen", "wbc_bands", "overlap")
 

@@ -23,7 +23,7 @@ assert list(patients.columns) == list(PATIENT_COLUMNS) and len(patients) == 40
 assert patients["cumulative_dose_mg_per_m2"].max() <= 6 * 8 + 1e-9        # 8 courses of at most 6 mg/m2
 events, labs, km = res.frame("events"), res.frame("labs"), res.frame("survival")
 assert {"infusion", "dose_decision", "blood_draw"} <= set(events["type"])
-assert labs["wbc_10e9_per_l"].gt(0).all()
+assert labs["wbc_per_nl"].gt(0).all()
 
 fig, ax = plt.subplots()
 for arm, curve in km.groupby("arm"):

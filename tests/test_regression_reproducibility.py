@@ -37,7 +37,7 @@ def test_regression_arms_share_random_numbers():
     scn = load_scenario(MITONMO, SMALL + [
         "arms.0.regimen.efficacy.emax=0",
         'arms=[{name="mito", regimen={drug="mitoxantrone", efficacy={emax=0.0}, wbc_bands=['
-        '{low_10e9_per_l=0, high_10e9_per_l=2, dose_mg_per_m2=0}, {low_10e9_per_l=2, dose_mg_per_m2=12}]}},'
+        '{low_per_nl=0, high_per_nl=2, dose_mg_per_m2=0}, {low_per_nl=2, dose_mg_per_m2=12}]}},'
         ' {name="untreated", regimen={drug="none"}}]'])
     p = sim.run(scn).patients
     arm = np.asarray(p["arm"])

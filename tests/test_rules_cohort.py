@@ -22,8 +22,8 @@ def _cands(**cols):
 
 
 def test_rules_strict_and_inclusive_bounds():
-    c = _cands(wbc_10e9_per_l=[3.99, 4.0, 4.01], edss=[2.5, 3.0, 8.0])
-    assert evaluate(Criterion(name="WBC > 4", covariate="wbc_10e9_per_l", gt=4.0), c).tolist() == [False, False, True]
+    c = _cands(wbc_per_nl=[3.99, 4.0, 4.01], edss=[2.5, 3.0, 8.0])
+    assert evaluate(Criterion(name="WBC > 4", covariate="wbc_per_nl", gt=4.0), c).tolist() == [False, False, True]
     assert evaluate(Criterion(name="EDSS 3-8", covariate="edss", ge=3, le=8), c).tolist() == [False, True, True]
 
 
@@ -47,7 +47,7 @@ def test_rules_screening_enrols_only_eligible_and_logs_failures():
     co = build_cohort(scn)
     assert co.n == 200 and co.screened > 200
     assert np.all(co.cov["age_years"] >= 18) and np.all(co.cov["age_years"] <= 55)
-    assert np.all(co.cov["wbc_10e9_per_l"] > 4.0) and np.all(co.cov["lvef_percent"] >= 50)
+    assert np.all(co.cov["wbc_per_nl"] > 4.0) and np.all(co.cov["lvef_percent"] >= 50)
     assert np.all(prior_relapses(co.hist_days, 365) >= 2)
     assert np.all((co.cov["edss"] >= 3) & (co.cov["edss"] <= 8))
     assert co.failed["inclusion: >= 2 relapses in the 12 months before"] > 0

@@ -231,8 +231,8 @@ def test_rules_dose_decision_rules_are_the_tallies_causes(name, overrides):
             seen[c["action"]] += 1
             if c["drug"] == "mitoxantrone":
                 b = band_for(c["value"], regs[0].wbc_bands)
-                hi = "inf" if b.high_10e9_per_l is None else f"{b.high_10e9_per_l:g}"
-                rules["check"][pid, f"course {c['course']}: WBC [{b.low_10e9_per_l:g}, {hi})"] += 1
+                hi = "inf" if b.high_per_nl is None else f"{b.high_per_nl:g}"
+                rules["check"][pid, f"course {c['course']}: WBC [{b.low_per_nl:g}, {hi})"] += 1
             causes = [] if c["rule"] is None else c["rule"].split("; ")
             into = {"give": "reduced", "skip": "skipped", "interrupt": "interrupted"}.get(c["action"])
             if c["action"] == "recheck" and day + regs[0].recheck_days >= scn.run.follow_up_days:

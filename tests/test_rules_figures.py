@@ -94,7 +94,7 @@ def test_rules_figures_without_mitoxantrone_there_is_no_cumulative_dose_figure(t
 
 
 def test_rules_figures_labs_are_streamed_with_at_most_the_limit_per_arm(tmp_path):
-    lines = ["arm,patient,day,wbc_10e9_per_l,anc_10e9_per_l,alc_10e9_per_l,hb_g_per_dl,context"]
+    lines = ["arm,patient,day,wbc_per_nl,anc_per_nl,alc_per_nl,hb_g_per_dl,context"]
     lines += [f"a,{p},{d},5.0,3,1,13,x" for d in (0, 30) for p in range(50)] + ["b,0,1,6.0,3,1,13,x", "b,1,2,,,,,x"]
     path = tmp_path / "labs.csv"
     path.write_text("\n".join(lines) + "\n")
@@ -121,7 +121,7 @@ def test_rules_figures_band_colours_are_the_same_in_wbc_timeline_and_dose_rules(
     run_figures(run)
     scn = sim.load_scenario(bundled()["mitonmo"], SMALL)
     timeline_figure(simulate_patient(scn, 0), tmp_path / "timeline")
-    bands = [(b.low_10e9_per_l, b.high_10e9_per_l, b.dose_mg_per_m2) for b in scn.arms[0].regimen.wbc_bands]
+    bands = [(b.low_per_nl, b.high_per_nl, b.dose_mg_per_m2) for b in scn.arms[0].regimen.wbc_bands]
     days = np.arange(1.0, 100.0)
     dose_rules_figure(days, {0: 5 + np.sin(days / 10)}, {0}, [Draw(0, 0.0, 3.5, 9.0, True, False),
                                                               Draw(1, 0.0, 6.0, 12.0, False, False)],

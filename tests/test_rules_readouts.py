@@ -64,9 +64,9 @@ def _columns(n, relapses, years=2.0):
         "relapses_on_treatment": np.asarray(relapses, float), "on_treatment_years": np.full(n, years),
         "first_relapse_day": np.where(np.asarray(relapses) > 0, 50.0, np.nan), "treatment_end_day": np.full(n, years * 365.25),
         "pre_study_arr": np.full(n, 2.0), "edss_start": np.full(n, 3.0), "edss_end": np.full(n, 3.0),
-        "wbc_min_observed_10e9_per_l": np.full(n, np.nan), "anc_min_observed_10e9_per_l": np.full(n, np.nan),
+        "wbc_min_observed_per_nl": np.full(n, np.nan), "anc_min_observed_per_nl": np.full(n, np.nan),
         "infections": z, "serious_infections": z, "toxicity_max_grade": z, "discontinuation": np.array([""] * n, object),
-        "cumulative_dose_mg_per_m2": z, "wbc_nadir_10e9_per_l": np.full(n, 5.0), "doses_given": z,
+        "cumulative_dose_mg_per_m2": z, "wbc_nadir_per_nl": np.full(n, 5.0), "doses_given": z,
         "phases": np.array([""] * n, object),
     }
 

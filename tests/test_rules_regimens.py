@@ -84,8 +84,8 @@ def test_rules_baricitinib_renal_2mg_prescription_below_30_not_started():
     assert renal_dose(29.9, 2, RENAL)[0] == 0
 
 
-LABS = [LabThreshold(analyte="alc_10e9_per_l", below=0.5),
-        LabThreshold(analyte="anc_10e9_per_l", below=1.0),
+LABS = [LabThreshold(analyte="alc_per_nl", below=0.5),
+        LabThreshold(analyte="anc_per_nl", below=1.0),
         LabThreshold(analyte="hb_g_per_dl", below=8.0)]
 OK = (6.0, 3.0, 1.5, 13.0)                         # WBC, ANC, ALC, Hb
 

@@ -62,7 +62,7 @@ def test_rules_baricitinib_stops_on_the_day_of_the_first_attack(baricitinib):
 def test_rules_baricitinib_interruption_and_resumption_follow_the_monitoring_labs():
     """SmPC (ref §8): interrupt below ANC 1.0 / ALC 0.5 / Hb 8, resume at the first re-check at or above; no doses while off."""
     t = sim.run(load_scenario(ROOT / "baricitinib-nct05792462.toml",
-                              ["run.patients=60", "cohort.alc_10e9_per_l.median=0.6", "cohort.alc_10e9_per_l.cv=0.4"])).tables()
+                              ["run.patients=60", "cohort.alc_per_nl.median=0.6", "cohort.alc_per_nl.cv=0.4"])).tables()
     ev = rows(t["events.csv"])
     labs = {(e["arm"], e["patient"], e["day"]): e["details"] for e in ev if e["type"] == "blood_draw"}
     stopped = {(e["arm"], e["patient"]) for e in ev if e["type"] == "stop" and "relapse" in e["details"]}
@@ -141,7 +141,7 @@ def test_rules_baricitinib_lymphocytes_rise_then_return_to_baseline():
     labs = [r for r in rows(t["labs.csv"]) if r["arm"] == "baricitinib-4mg" and r["context"] == "baricitinib monitoring"]
     by_day = {}
     for r in labs:
-        by_day.setdefault(float(r["day"]), {})[r["patient"]] = float(r["alc_10e9_per_l"])
+        by_day.setdefault(float(r["day"]), {})[r["patient"]] = float(r["alc_per_nl"])
     base = by_day[0.0]
 
     def change(day):

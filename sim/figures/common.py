@@ -46,11 +46,11 @@ def band_colour(dose_mg_per_m2: float, doses_mg_per_m2) -> str:
     return BAND_COLOURS[min(ranked.index(dose_mg_per_m2), len(BAND_COLOURS) - 1)]
 
 
-def band_label(low_10e9_per_l: float, high_10e9_per_l: float | None, dose_mg_per_m2: float) -> str:
+def band_label(low_per_nl: float, high_per_nl: float | None, dose_mg_per_m2: float) -> str:
     """'WBC 3-4: up to 9 mg/m2', 'WBC >= 4: 12 mg/m2', 'WBC 0-2: no infusion (0 mg/m2)'."""
-    where = f">= {low_10e9_per_l:g}" if high_10e9_per_l is None else f"{low_10e9_per_l:g}-{high_10e9_per_l:g}"
+    where = f">= {low_per_nl:g}" if high_per_nl is None else f"{low_per_nl:g}-{high_per_nl:g}"
     rule = ("no infusion (0 mg/m2)" if dose_mg_per_m2 <= 0 else
-            f"{dose_mg_per_m2:g} mg/m2" if high_10e9_per_l is None else f"up to {dose_mg_per_m2:g} mg/m2")
+            f"{dose_mg_per_m2:g} mg/m2" if high_per_nl is None else f"up to {dose_mg_per_m2:g} mg/m2")
     return f"WBC {where}: {rule}"
 
 

@@ -20,7 +20,7 @@ class Draw:
 
     patient: int
     day: float
-    wbc_10e9_per_l: float            # observed
+    wbc_per_nl: float            # observed
     dose_mg_per_m2: float            # given this course (0: no infusion)
     by_wbc: bool                     # the WBC rule lowered the dose or withheld the infusion
     by_toxicity: bool                # the toxicity rule lowered it
@@ -48,7 +48,7 @@ def dose_rules_figure(days: np.ndarray, wbc: dict[int, np.ndarray], cut: set[int
     full = max(d for _, _, d in bands)
     doses = [d for _, _, d in bands]
     group = [d for d in draws if d.patient in wbc]
-    top = 1.1 * max([6.0, *(float(w.max()) for w in wbc.values()), *(d.wbc_10e9_per_l for d in group)])
+    top = 1.1 * max([6.0, *(float(w.max()) for w in wbc.values()), *(d.wbc_per_nl for d in group)])
     fig, (ax, rx) = subplots(1, 2, figsize=(14, 6.5), gridspec_kw={"width_ratios": [2.1, 1]}, layout="constrained")
     shade_bands(ax, bands, top)
     for pid, w in wbc.items():
@@ -59,16 +59,16 @@ def dose_rules_figure(days: np.ndarray, wbc: dict[int, np.ndarray], cut: set[int
     ax.plot([], [], lw=0.7, color="grey", label=f"true WBC, other patients ({len(set(wbc) - cut)})")
     seen = set()
     for d in group:
-        band = next(b for b in sorted(bands, reverse=True) if d.wbc_10e9_per_l >= b[0])
+        band = next(b for b in sorted(bands, reverse=True) if d.wbc_per_nl >= b[0])
         marker, text = dose_marker(d, full)
-        ax.scatter([d.day], [d.wbc_10e9_per_l], s=70 if d.by_wbc else 34, marker=marker, zorder=4,
+        ax.scatter([d.day], [d.wbc_per_nl], s=70 if d.by_wbc else 34, marker=marker, zorder=4,
                    color=band_colour(band[2], doses), edgecolors="black", linewidths=1.2 if d.by_wbc else 0.5,
                    label=None if text in seen else text)
         seen.add(text)
     clusters: dict[tuple[float, float], list[float]] = {}
     for d in group:
         if d.by_wbc:
-            clusters.setdefault((d.day, d.dose_mg_per_m2), []).append(d.wbc_10e9_per_l)
+            clusters.setdefault((d.day, d.dose_mg_per_m2), []).append(d.wbc_per_nl)
     for (day, dose), values in clusters.items():          # one label per course day and dose: "9 mg/m2 x4"
         ax.annotate(f"{dose:g} mg/m2" + (f" x{len(values)}" if len(values) > 1 else ""), (day, min(values)),
                     xytext=(8, -12), textcoords="offset points", fontsize=10, fontweight="bold", zorder=5)
@@ -77,7 +77,7 @@ def dose_rules_figure(days: np.ndarray, wbc: dict[int, np.ndarray], cut: set[int
     ax.grid(alpha=0.25)
 
     rng = np.random.default_rng(0)               # jitter for legibility only
-    x = np.array([d.wbc_10e9_per_l for d in draws])
+    x = np.array([d.wbc_per_nl for d in draws])
     y = np.array([d.dose_mg_per_m2 for d in draws]) + rng.uniform(-0.25, 0.25, len(draws))
     for low, high, dose in bands:
         rx.axvspan(low, x.max() * 1.05 if high is None else high, color=band_colour(dose, doses), alpha=BAND_ALPHA,

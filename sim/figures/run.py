@@ -123,7 +123,7 @@ def read_labs(path: Path, limit: int = MAX_WBC_PATIENTS) -> dict[str, dict[str, 
     labs: dict[str, dict[str, list]] = defaultdict(dict)
     with path.open(encoding="utf-8", newline="") as fh:
         for r in csv.DictReader(fh):
-            day, wbc = _float(r["day"]), _float(r["wbc_10e9_per_l"])
+            day, wbc = _float(r["day"]), _float(r["wbc_per_nl"])
             if day is None or wbc is None:
                 continue
             arm = labs[r["arm"]]
@@ -233,7 +233,7 @@ def wbc_figure(labs: dict, bands: dict, title: str, base: Path | None, ax=None):
         fig, new = panels[0].figure, False
     for n, arm in enumerate(arms):
         ax = panels[n]
-        arm_bands = [(b["low_10e9_per_l"], b.get("high_10e9_per_l"), b["dose_mg_per_m2"])
+        arm_bands = [(b["low_per_nl"], b.get("high_per_nl"), b["dose_mg_per_m2"])
                      for group in bands.get(arm, []) for b in group]
         shade_bands(ax, list(dict.fromkeys(arm_bands)), top)
         for i, pts in enumerate(labs[arm].values()):

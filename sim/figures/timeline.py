@@ -26,7 +26,7 @@ def timeline_figure(c, base: Path) -> list[Path]:
     top = 1.12 * max([4.5, *observed, *(c.wbc.tolist() if c.wbc.size else [])])
     band_doses = [b.dose_mg_per_m2 for b in c.bands]
     if c.bands:
-        shade_bands(ax, [(b.low_10e9_per_l, b.high_10e9_per_l, b.dose_mg_per_m2) for b in c.bands], top)
+        shade_bands(ax, [(b.low_per_nl, b.high_per_nl, b.dose_mg_per_m2) for b in c.bands], top)
     ax.plot(c.days, c.wbc, color="black", lw=1.3, label="WBC (true)")
     ax.plot(c.days, c.anc, color="tab:blue", lw=1.1, label="ANC (true)")
     if c.labs:
@@ -37,8 +37,8 @@ def timeline_figure(c, base: Path) -> list[Path]:
     if pre:
         colours = []
         for _, wbc in pre:
-            b = next((b for b in c.bands if b.low_10e9_per_l <= wbc and (b.high_10e9_per_l is None
-                                                                          or wbc < b.high_10e9_per_l)), None)
+            b = next((b for b in c.bands if b.low_per_nl <= wbc and (b.high_per_nl is None
+                                                                          or wbc < b.high_per_nl)), None)
             colours.append("white" if b is None else band_colour(b.dose_mg_per_m2, band_doses))
         ax.scatter(*zip(*pre), s=75, c=colours, edgecolors="black", linewidths=1.3, zorder=4,
                    label="pre-infusion WBC (sets the dose;\nfilled with its band's colour)")

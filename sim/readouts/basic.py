@@ -59,9 +59,9 @@ def who_grade(values, edges) -> np.ndarray:
     return g
 
 
-def who_leukopenia_grade(wbc_10e9_per_l) -> np.ndarray:
+def who_leukopenia_grade(wbc_per_nl) -> np.ndarray:
     """WHO leukocyte grade (Miller 1981): 0 >= 4.0, 1 3.0-3.9, 2 2.0-2.9, 3 1.0-1.9, 4 < 1.0 (x 10^9/L); NaN (no value) -> 0."""
-    return who_grade(wbc_10e9_per_l, WHO_LEUKOPENIA_EDGES)
+    return who_grade(wbc_per_nl, WHO_LEUKOPENIA_EDGES)
 
 
 def grade_counts(grades) -> dict[str, int]:

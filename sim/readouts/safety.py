@@ -75,8 +75,8 @@ def safety(p: dict, tallies: list[tuple] | dict) -> dict:
         tallies = tally_counts(tallies)
     reactions = tallies_by_reason(tallies, "infusion reaction")
     return {
-        "leukopenia_who_grade_patients": grade_counts(who_leukopenia_grade(p["wbc_min_observed_10e9_per_l"])),
-        "neutropenia_who_grade_patients": grade_counts(who_grade(p["anc_min_observed_10e9_per_l"], WHO_NEUTROPENIA_EDGES)),
+        "leukopenia_who_grade_patients": grade_counts(who_leukopenia_grade(p["wbc_min_observed_per_nl"])),
+        "neutropenia_who_grade_patients": grade_counts(who_grade(p["anc_min_observed_per_nl"], WHO_NEUTROPENIA_EDGES)),
         "infections": int(infections.sum()),
         "patients_with_infection": int(np.sum(infections > 0)),
         "serious_infections": int(serious.sum()),
@@ -92,7 +92,7 @@ def safety(p: dict, tallies: list[tuple] | dict) -> dict:
         "lab_interruptions_by_reason": tallies_by_reason(tallies, "interrupted"),
         "discontinuations_by_reason": dict(sorted(Counter(r for r in p["discontinuation"] if r).items())),
         "cumulative_dose_mg_per_m2": distribution(p["cumulative_dose_mg_per_m2"]),
-        "wbc_nadir_10e9_per_l": distribution(p["wbc_nadir_10e9_per_l"]),
-        "wbc_min_observed_10e9_per_l": distribution(p["wbc_min_observed_10e9_per_l"]),
+        "wbc_nadir_per_nl": distribution(p["wbc_nadir_per_nl"]),
+        "wbc_min_observed_per_nl": distribution(p["wbc_min_observed_per_nl"]),
         "patients": n,
     }

@@ -15,7 +15,7 @@ from ..physiology.pk import LinearCompartments, chain_matrix
 from .outcome import Outcome
 from ..regimen_config import Baricitinib, LabThreshold, RenalBand
 
-LAB_INDEX = {"wbc_10e9_per_l": 0, "anc_10e9_per_l": 1, "alc_10e9_per_l": 2, "hb_g_per_dl": 3}
+LAB_INDEX = {"wbc_per_nl": 0, "anc_per_nl": 1, "alc_per_nl": 2, "hb_g_per_dl": 3}
 
 
 # ------------------------------------------------------------------ rules (pure)

@@ -165,7 +165,7 @@ class CourseClinic:
         wbcs = sim.draw_labs_many([i for i, _ in checks], [sim.t] * len(checks),
                                        [_pre_infusion(plan.course) for _, plan in checks])
         bands = [band_for(wbc, plan.reg.wbc_bands) for (_, plan), wbc in zip(checks, wbcs)]
-        sim.tally_many([i for i, _ in checks], "check", [_check_key(plan.course, b.low_10e9_per_l, b.high_10e9_per_l)
+        sim.tally_many([i for i, _ in checks], "check", [_check_key(plan.course, b.low_per_nl, b.high_per_nl)
                                                          for (_, plan), b in zip(checks, bands)])
         echoes = self._echoes(checks)
         self._given = []

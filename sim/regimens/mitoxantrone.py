@@ -43,12 +43,12 @@ class DoseDecision(NamedTuple):
     grade: int | None = None       # the WHO grade of the non-haematological toxicity that reduced or stopped the dose
 
 
-def band_for(wbc_10e9_per_l: float, bands: list[WbcBand]) -> WbcBand:
+def band_for(wbc_per_nl: float, bands: list[WbcBand]) -> WbcBand:
     """The band with low <= WBC < high."""
     for b in bands:
-        if b.low_10e9_per_l <= wbc_10e9_per_l and (b.high_10e9_per_l is None or wbc_10e9_per_l < b.high_10e9_per_l):
+        if b.low_per_nl <= wbc_per_nl and (b.high_per_nl is None or wbc_per_nl < b.high_per_nl):
             return b
-    raise ValueError(f"WBC {wbc_10e9_per_l} is in no band")
+    raise ValueError(f"WBC {wbc_per_nl} is in no band")
 
 
 def infection_cap(history: CourseHistory, rule: InfectionRule) -> tuple[float | None, str | None]:
@@ -68,10 +68,10 @@ def infection_cap(history: CourseHistory, rule: InfectionRule) -> tuple[float | 
         when = ("during the course" if day <= history.last_infusion_day
                 else f"{day - history.last_infusion_day:.0f} d after the last infusion")
         for b in rule.bands:     # decreasing thresholds: the last matching band is the lowest
-            if wbc < b.below_wbc_10e9_per_l and (cap is None or b.next_dose_mg_per_m2 < cap):
+            if wbc < b.below_wbc_per_nl and (cap is None or b.next_dose_mg_per_m2 < cap):
                 cap = b.next_dose_mg_per_m2
                 why = (f"infection on day {day:.1f} ({when}) with WBC {wbc:.2f} "
-                       f"< {b.below_wbc_10e9_per_l:g} -> {b.next_dose_mg_per_m2:g} mg/m2")
+                       f"< {b.below_wbc_per_nl:g} -> {b.next_dose_mg_per_m2:g} mg/m2")
     return cap, why
 
 
@@ -93,7 +93,7 @@ def _band_text(low: float, high: float | None) -> tuple[str, str]:
     return f"WBC {span}", span
 
 
-def decide_dose(wbc_10e9_per_l: float, history: CourseHistory, rule: Mitoxantrone,
+def decide_dose(wbc_per_nl: float, history: CourseHistory, rule: Mitoxantrone,
                 echo: LvefDecision | None = None, explain: bool = True) -> DoseDecision:
     """The course dose from the pre-infusion WBC, past toxicity and infections, the echo decision (a confirmed LVEF
     below the threshold stops), a toxicity that ends treatment, and the cumulative cap.
@@ -111,9 +111,9 @@ def decide_dose(wbc_10e9_per_l: float, history: CourseHistory, rule: Mitoxantron
         return DoseDecision("stop", 0.0, (f"non-haematological toxicity WHO grade >= {rule.toxicity.stop_grade}",),
                             causes=(f"non-haematological toxicity grade >= {rule.toxicity.stop_grade}",),
                             grade=max(history.toxicity_grades))
-    band = band_for(wbc_10e9_per_l, rule.wbc_bands)
-    key, span = _band_text(band.low_10e9_per_l, band.high_10e9_per_l)
-    where = f"WBC {wbc_10e9_per_l:.2f} in {span}" if explain else ""
+    band = band_for(wbc_per_nl, rule.wbc_bands)
+    key, span = _band_text(band.low_per_nl, band.high_per_nl)
+    where = f"WBC {wbc_per_nl:.2f} in {span}" if explain else ""
     if band.dose_mg_per_m2 <= 0:
         if history.rechecks < rule.max_rechecks:
             return DoseDecision("recheck", 0.0, (f"{where}: no infusion, re-check in {rule.recheck_days:g} d",)

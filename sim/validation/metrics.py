@@ -196,13 +196,13 @@ def scheduled_wbc_below_share(columns: dict, attacks: list, *, below: float) -> 
     """Share of dosed patients whose lowest WBC at a scheduled check (pre-infusion and post-course draws, not
     infection work-ups) was below `below` (x 10^9/L)."""
     keep = _treated(columns)
-    return _share(_col(columns, "wbc_min_scheduled_10e9_per_l")[keep] < below)
+    return _share(_col(columns, "wbc_min_scheduled_per_nl")[keep] < below)
 
 
 def scheduled_anc_below_share(columns: dict, attacks: list, *, below: float) -> float | None:
     """Share of dosed patients whose lowest ANC at a scheduled check was below `below` (x 10^9/L)."""
     keep = _treated(columns)
-    return _share(_col(columns, "anc_min_scheduled_10e9_per_l")[keep] < below)
+    return _share(_col(columns, "anc_min_scheduled_per_nl")[keep] < below)
 
 
 def infected_share(columns: dict, attacks: list, *, serious_only: bool = False) -> float | None:
