@@ -37,7 +37,7 @@ class Results:
     events: list[tuple] = field(default_factory=list)     # (arm, patient, day, type, details)
     event_fields: list[tuple] = field(default_factory=list)   # per event (same order): its EVENT_FIELDS values
                                                               # (sim/event_columns.py)
-    labs: list[tuple] = field(default_factory=list)       # (arm, patient, day, wbc, anc, alc, context)
+    labs: list[tuple] = field(default_factory=list)       # (arm, patient, day, wbc, anc, alc, hb, context)
     survival: list[tuple] = field(default_factory=list)   # Kaplan-Meier rows (arm, day, at_risk, events, S, lo, hi)
     time_to_event: list[tuple] = field(default_factory=list)   # TTE_COLUMNS rows (sim/readouts/tables.py)
     readouts: list[tuple] = field(default_factory=list)   # READOUTS_COLUMNS rows: summary.json's estimates, flat

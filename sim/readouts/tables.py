@@ -32,9 +32,10 @@ def tte_rows(arm: str, cols: dict, estimand: str) -> list[tuple]:
 
 
 def readout_rows(summary: dict) -> list[tuple]:
-    """Every block of the summary with an "estimate" (and its CI where it has one), one row each: the arms' readouts
-    under arms.<arm>.<path>, the comparisons under comparison.<path> (arm is the compared arm where the path names
-    one, else empty)."""
+    """Every block of the summary with an "estimate" (and its CI where it has one), one row each: an arm's readouts
+    by their path inside the arm's block (the arm in its own column), the comparisons as comparison.<path> (arm is the
+    compared arm where the path names one, else empty). Blocks without an "estimate" (the negative binomial rate
+    ratios, the log-rank tests) are not rows: they stay in summary.json."""
     rows: list[tuple] = []
     arms = list(summary.get("arms", {}))
     for arm, block in summary.get("arms", {}).items():
