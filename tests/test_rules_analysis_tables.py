@@ -94,3 +94,19 @@ def test_rules_adverse_events_table_agrees_with_events_and_patient_counts(run_fo
         key = (p["arm"], p["patient"])
         assert infections[key] == int(p["infections"]) and serious[key] == int(p["serious_infections"])
         assert worst.get(key, 0) == int(p["toxicity_max_grade"])
+
+
+def test_rules_censored_time_to_relapse_says_what_ended_it():
+    """evntdesc of a censored TTFR row: death when the patient died then, else the end of treatment (on_treatment)
+    or of follow-up."""
+    from sim.readouts.tables import tte_rows
+
+    cols = {"patient": [0, 1, 2, 3], "death_day": [300.0, float("nan"), float("nan"), 100.0],
+            "follow_up_years": [2.0] * 4, "first_relapse_day": [float("nan"), float("nan"), 50.0, 120.0]}
+    import unittest.mock as mock
+
+    times = (np.array([300.0, 730.5, 50.0, 100.0]), np.array([False, False, True, False]))
+    with mock.patch("sim.readouts.tables.first_relapse_times", return_value=times):
+        rows = [r for r in tte_rows("a", cols, "follow_up") if r[2] == "TTFR"]
+    assert [r[6] for r in rows] == ["death", "end of follow-up", "relapse", "death"]
+    assert [r[5] for r in rows] == [1, 1, 0, 1]

@@ -20,10 +20,17 @@ def tte_rows(arm: str, cols: dict, estimand: str) -> list[tuple]:
     keep = on_treatment_mask(cols, ids.size) if estimand == "on_treatment" else np.ones(ids.size, bool)
     days, event = first_relapse_times(cols, estimand)
     label = "time to first relapse" + (" (on treatment)" if estimand == "on_treatment" else "")
-    rows = [(arm, int(p), "TTFR", label, float(d), 0 if e else 1, "relapse" if e else "end of follow-up")
-            for p, d, e in zip(ids[keep].tolist(), days.tolist(), event.tolist())]
     death = np.asarray(cols["death_day"], float)
     end = np.asarray(cols["follow_up_years"], float) * YEAR_DAYS
+
+    def why(d: float, dd: float, e: float) -> str:
+        """What ended a censored time: death, the end of treatment (on_treatment) or the end of follow-up."""
+        if dd == dd and abs(d - dd) < 1e-6:
+            return "death"
+        return "end of treatment" if estimand == "on_treatment" and d < e - 1e-6 else "end of follow-up"
+    rows = [(arm, int(p), "TTFR", label, float(d), 0 if ev else 1, "relapse" if ev else why(d, dd, e))
+            for p, d, ev, dd, e in zip(ids[keep].tolist(), days.tolist(), event.tolist(), death[keep].tolist(),
+                                       end[keep].tolist())]
     for p, dd, e in zip(ids.tolist(), death.tolist(), end.tolist()):
         died = dd == dd
         rows.append((arm, int(p), "TTDEATH", "time to death (any cause)", dd if died else e, 0 if died else 1,
