@@ -18,6 +18,10 @@ NonNegFloat = Annotated[float, Field(ge=0)]
 Probability = Annotated[float, Field(ge=0, le=1)]
 
 
+class ScenarioError(Exception):
+    """A scenario could not be loaded; the message is one line naming the file and field."""
+
+
 class Frozen(BaseModel):
     """Base of every scenario model: immutable, unknown keys are errors, numbers must be finite numbers (not inf or
     nan, not true/false, not quoted text: strict validation)."""

@@ -13,9 +13,10 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from .bundled import bundled_dirs, resolve
 from .scenario_extends import resolve_extends
 from .toml_text import vary_arrays_as_text
+from .overrides import apply_override, is_index, parse_override, short  # noqa: F401 (parse_override: API)
 from .unit_names import migrate_keys, migrate_path
 from .config import (MAX_DESIGN_POINTS, MAX_FOLLOW_UP_DAYS, MAX_NAME, MAX_PATIENTS, MAX_REPLICATES, MAX_TITLE, Dist,
-                     Frozen, NonNegFloat, PositiveFloat, Probability)
+                     Frozen, NonNegFloat, PositiveFloat, Probability, ScenarioError)
 from .scenario_disease import Activity, Death, Disease, Edss, Phenotype  # noqa: F401
 from .regimen_config import (ALL_DRUGS, DRUG_MODELS, Baricitinib, Belimumab, Mitoxantrone, Regimen, Sequence,  # noqa: F401
                              Untreated, leaf_regimens)
@@ -260,10 +261,6 @@ class Scenario(Frozen):
 
 
 # ---------------------------------------------------------------- loading
-class ScenarioError(Exception):
-    """A scenario could not be loaded; the message is one line naming the file and field."""
-
-
 def _loc(loc: tuple) -> str:
     return ".".join(str(p) for p in loc if p not in ALL_DRUGS) or "(top level)"
 
@@ -314,69 +311,8 @@ def _error_text(e: dict) -> str:
         return f"unknown drug {tag!r} (allowed: {tags})"
     msg = e["msg"].removeprefix("Value error, ")
     if "input" in e and not isinstance(e["input"], (dict, list)):
-        msg += f" (got {_short(repr(e['input']))})"
+        msg += f" (got {short(repr(e['input']))})"
     return msg
-
-
-def _short(text: str, limit: int = 60) -> str:
-    """Text for an error line, cut to `limit` characters."""
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
-def parse_override(text: str) -> tuple[list[str | int], Any]:
-    """Parse `dotted.path=value`; value in TOML syntax, else taken as a string."""
-    if "=" not in text:
-        raise ScenarioError(f"--set {text}: expected dotted.path=value")
-    path, raw = text.split("=", 1)
-    path = migrate_path(path, f"--set {_short(text)}")
-    parts: list[str | int] = []
-    for p in path.strip().split("."):
-        if not p:
-            raise ScenarioError(f"--set {text}: empty segment in path '{path}'")
-        parts.append(int(p) if _index(p) else p)
-    try:
-        value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw.strip()
-    except RecursionError:
-        raise ScenarioError(f"--set {path}=...: the value nests too deeply") from None
-    return parts, value
-
-
-def _index(part: str) -> bool:
-    """A path segment that is a list index: ASCII digits only ('²' and other Unicode digits are names)."""
-    return part.isascii() and part.isdigit()
-
-
-def apply_override(data: dict, parts: list[str | int], value: Any, text: str) -> None:
-    """Set data[parts] = value; missing intermediate tables are created, bad list indexes are errors; a list item
-    (an arm) is addressed by its index or by its name."""
-    node: Any = data
-    for i, p in enumerate(parts):
-        last = i == len(parts) - 1
-        where = ".".join(str(x) for x in parts[: i + 1])
-        if isinstance(node, list):
-            if isinstance(p, str):              # a named table of the list: arms.mitoxantrone.regimen...
-                names = [x.get("name") if isinstance(x, dict) else None for x in node]
-                if p not in names:
-                    have = ", ".join(str(x) for x in names if x is not None) or "none named"
-                    raise ScenarioError(f"--set {text}: {where}: no item named '{p}' (have {have})")
-                p = names.index(p)
-            if not isinstance(p, int) or not 0 <= p < len(node):
-                raise ScenarioError(f"--set {text}: {where}: no such list item (have {len(node)})")
-            if last:
-                node[p] = value
-            else:
-                node = node[p]
-            continue
-        if not isinstance(node, dict):
-            raise ScenarioError(f"--set {text}: {where}: parent is a value, not a table")
-        if isinstance(p, int):
-            raise ScenarioError(f"--set {text}: {where}: not a list")
-        if last:
-            node[p] = value
-        else:
-            node = node.setdefault(p, {})
 
 
 def read_toml(path: str | Path) -> dict:
@@ -431,7 +367,7 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     scenario = scenario_from_dict(data, str(path))
     if not overrides:
         return scenario
-    origin = f"{path} (with --set {' '.join(_short(o) for o in overrides)})"
+    origin = f"{path} (with --set {' '.join(short(o) for o in overrides)})"
     try:
         for text in overrides:
             parts, value = parse_override(text)
@@ -449,7 +385,7 @@ def replace(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
     for path, value in changes.items():
         path = migrate_path(path, f"replace({path!r})")
         text = f"{path}={value!r}"
-        parts = [int(p) if _index(p) else p for p in path.split(".")]
+        parts = [int(p) if is_index(p) else p for p in path.split(".")]
         apply_override(data, parts, value, text)
     return scenario_from_dict(data, f"{scenario.run.name} (replace {', '.join(changes)})")
 

@@ -25,6 +25,7 @@ from scipy.stats import qmc
 
 from .config import MAX_DESIGN_POINTS
 from .scenario import Scenario, ScenarioError, load_scenario
+from .overrides import is_index
 from .toml_text import toml_value as _toml_value
 from .unit_names import migrate_path
 
@@ -76,12 +77,7 @@ def _path(path: str, label: str) -> str:
     parts = migrate_path(path.strip(), label).split(".")
     if any(not p.strip() for p in parts):
         raise SweepError(f"{label}: empty segment in path '{path.strip()}'")
-    return ".".join(str(int(p)) if _index(p.strip()) else p.strip() for p in parts)
-
-
-def _index(part: str) -> bool:
-    """A path segment that is a list index: ASCII digits only."""
-    return part.isascii() and part.isdigit()
+    return ".".join(str(int(p)) if is_index(p.strip()) else p.strip() for p in parts)
 
 
 def _split(raw: str) -> list[str]:
@@ -254,7 +250,7 @@ def _at(data: Any, path: str) -> Any:
     """The value at a dotted path in plain data, or None when the path does not exist."""
     node = data
     for part in path.split("."):
-        if isinstance(node, list) and _index(part) and int(part) < len(node):
+        if isinstance(node, list) and is_index(part) and int(part) < len(node):
             node = node[int(part)]
         elif isinstance(node, dict) and part in node:
             node = node[part]
