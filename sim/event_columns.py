@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from .chunk_events import DEATH, EDSS_DEATH, EDSS_END, EDSS_VISIT, INFECTION, RELAPSE
+from .outputs import schema_columns
 from .regimens import baricitinib, belimumab, courses, interferon, sequence
 from .regimens.mitoxantrone_safety import AMENORRHOEA, ECHO, HEART_FAILURE_EVENT, TRAL_EVENT
 from .regimens.outcome import STOP
@@ -161,16 +162,9 @@ def _unknown(kind: str, details) -> ValueError:
 
 def masked_columns(rows: list[tuple]) -> dict[str, np.ma.MaskedArray]:
     """Rows of EVENT_FIELDS values as typed columns with None masked, of the same types in every chunk (even one
-    without rows): int64, float64 or str; a columnar writer (pyarrow) makes the masked cells null."""
-    cols = list(zip(*rows)) or [()] * len(EVENT_FIELDS)
-    out = {}
-    for name, values in zip(EVENT_FIELDS, cols):
-        t = FIELD_TYPES[name]
-        mask = np.array([v is None for v in values], dtype=bool)
-        fill = "" if t is str else 0
-        dtype = str if t is str else np.int64 if t is int else np.float64
-        out[name] = np.ma.masked_array(np.array([fill if v is None else v for v in values], dtype=dtype), mask=mask)
-    return out
+    without rows): int64, float64 or str; a columnar writer (pyarrow) makes the masked cells null (the fields are
+    never NaN, so outputs.schema_columns's NaN masking changes nothing here)."""
+    return schema_columns(EVENT_FIELDS, tuple(FIELD_TYPES[name] for name in EVENT_FIELDS), rows)
 
 
 def csv_lines(events: list[tuple], fields: list[tuple], arm: str | None = None) -> str:

@@ -15,6 +15,8 @@ def frame(res, table: str):
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas comes with the notebook extra
         raise ImportError("Results.frame needs pandas: pip install 'nmosim[notebook]'") from None
+    from .adverse_events import AE_COLUMNS
+    from .dosing_dataset import DOSING_COLUMNS
     from .readouts.tables import READOUTS_COLUMNS, TTE_COLUMNS
     from .runner import SURVIVAL_COLUMNS
     from .tasks import EVENT_COLUMNS, LAB_COLUMNS, PATIENT_COLUMNS
@@ -23,22 +25,10 @@ def frame(res, table: str):
         return pd.DataFrame({c: res.patients[c] for c in PATIENT_COLUMNS})
     if table == "events":
         return _events(pd, res, EVENT_COLUMNS)
-    if table == "labs":
-        return pd.DataFrame(res.labs, columns=list(LAB_COLUMNS))
-    if table == "survival":
-        return pd.DataFrame(res.survival, columns=list(SURVIVAL_COLUMNS))
-    if table == "time_to_event":
-        return pd.DataFrame(res.time_to_event, columns=list(TTE_COLUMNS))
-    if table == "readouts":
-        return pd.DataFrame(res.readouts, columns=list(READOUTS_COLUMNS))
-    if table == "adverse_events":
-        from .adverse_events import AE_COLUMNS
-
-        return pd.DataFrame(res.adverse_events, columns=list(AE_COLUMNS))
-    if table == "dosing":
-        from .dosing_dataset import DOSING_COLUMNS
-
-        return pd.DataFrame(res.dosing, columns=list(DOSING_COLUMNS))
+    rows = {"labs": LAB_COLUMNS, "survival": SURVIVAL_COLUMNS, "time_to_event": TTE_COLUMNS,     # Results attribute
+            "readouts": READOUTS_COLUMNS, "adverse_events": AE_COLUMNS, "dosing": DOSING_COLUMNS}  # = table name
+    if table in rows:
+        return pd.DataFrame(getattr(res, table), columns=list(rows[table]))
     raise ValueError(f"no table {table!r} (tables: {', '.join(TABLES)})")
 
 
