@@ -8,6 +8,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from .edss_scale import edss_worsened, report_edss  # noqa: F401  (the scale's rules, re-exported)
+from .physiology.hazards import clip01
 from .scenario import Dist, Edss
 
 
@@ -67,7 +68,7 @@ def attack_steps(u_pheno: np.ndarray, u_severe: np.ndarray, u_size: np.ndarray, 
             a = np.where(u_severe[m] < ph.severe_fraction, dist_from_uniform(u_size[m], ph.severe_step),
                          dist_from_uniform(u_size[m], ph.mild_step))
             acute[m] = a
-            residual[m] = a * np.minimum(np.maximum(dist_from_uniform(u_residual[m], ph.residual_fraction), 0.0), 1.0)
+            residual[m] = a * clip01(dist_from_uniform(u_residual[m], ph.residual_fraction))
             fatal[m] = ph.fatality
     return kind, acute, residual, fatal
 

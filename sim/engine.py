@@ -25,7 +25,7 @@ from .disease_course import attack_rows, edss_course_columns
 from .event_columns import event_field_rows
 from .event_text import rendered
 from .labs import LabBench
-from .physiology.hazards import BelowBands, HazardClock
+from .physiology.hazards import BelowBands, HazardClock, clip01
 from .relapse_process import SpellClock, spell_rates
 from .physiology.marrow import Friberg, Lymphocytes
 from .regimens import build_model, treat
@@ -331,7 +331,7 @@ class ChunkSim(PatientEvents, PatientLabs):
         self.marrow.step(effect, reserve)
         self.lymph.step(kill, rise)
         # relapses
-        active = np.minimum(np.maximum((t1 - self.refractory_until) / dt, 0.0), 1.0)    # np.clip without its dispatch
+        active = clip01((t1 - self.refractory_until) / dt)
         idx, times = self.relapses.advance(self.spells.mean_rate(t0, t1) * rr * active * self._alive_f, t0, dt)
         if idx.size:
             draws = [self.rng(i, "relapse") for i in idx.tolist()]

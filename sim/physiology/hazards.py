@@ -22,7 +22,7 @@ class HazardClock:
             return _EMPTY_I, _EMPTY_F
         frac = (self.threshold[idx] - self.cum[idx]) / inc[idx]
         self.cum = new
-        return idx, t0 + _unit(frac) * dt
+        return idx, t0 + clip01(frac) * dt
 
     def advance_among(self, idx: np.ndarray, rate_per_day: np.ndarray, t0: float,
                       dt: float) -> tuple[np.ndarray, np.ndarray]:
@@ -36,7 +36,7 @@ class HazardClock:
         if not j.size:
             return _EMPTY_I, _EMPTY_F
         frac = (self.threshold[idx[j]] - cum[j]) / inc[j]
-        return idx[j], t0 + _unit(frac) * dt
+        return idx[j], t0 + clip01(frac) * dt
 
     def restart_many(self, idx: np.ndarray, thresholds: np.ndarray) -> None:
         """`restart` of distinct patients idx with new thresholds (nothing accrued after their events)."""
@@ -68,7 +68,7 @@ class BelowBands:
         return self.table[self.edges.searchsorted(x, side="right")]     # NaN sorts last: no band holds
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
+def clip01(x: np.ndarray) -> np.ndarray:
     """x clipped to [0, 1] (np.clip's values, without its Python-level dispatch)."""
     return np.minimum(np.maximum(x, 0.0), 1.0)
 
